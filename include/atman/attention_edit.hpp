@@ -1,0 +1,26 @@
+#pragma once
+// The attention manipulation of AtMan (DESIGN.md step 5), passed explicitly to forward():
+// for every query row i, pre-softmax scores s_ik become (s_ik − min_k' s_ik') · f_k, the
+// minimum taken over all key positions before the causal mask. f = 1 everywhere changes
+// nothing, because softmax is shift-invariant.
+#include <cstdint>
+#include <vector>
+
+#include <torch/torch.h>
+
+namespace atman {
+
+struct AttentionEdit {
+  // (B, S) float: factor per row and key position; S = cached length + new tokens. B may be
+  // 1 to apply one row to the whole batch. Undefined means no edit.
+  torch::Tensor key_factors;
+  // Which layers apply the edit: empty means every layer, otherwise one flag per layer.
+  std::vector<bool> layers;
+
+  bool active() const { return key_factors.defined(); }
+  bool applies_to(int64_t layer) const {
+    return active() && (layers.empty() || layers.at(static_cast<size_t>(layer)));
+  }
+};
+
+}  // namespace atman

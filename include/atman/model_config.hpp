@@ -1,0 +1,43 @@
+#pragma once
+// Facts of a checkpoint, read from a Hugging Face config.json. Choices of the user live
+// elsewhere (e.g. LoadOptions); this struct only describes what the weights are.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace atman {
+
+struct ModelConfig {
+  std::string model_type = "llama";       // "llama" or "mistral" (same computation here)
+  int64_t vocab_size = 0;                 // rows of the embedding, > 0
+  int64_t hidden_size = 0;                // d_model, > 0, divisible by num_attention_heads
+  int64_t intermediate_size = 0;          // SwiGLU inner width, > 0
+  int64_t num_hidden_layers = 0;          // > 0
+  int64_t num_attention_heads = 0;        // query heads, > 0
+  int64_t num_key_value_heads = 0;        // grouped-query heads; divides num_attention_heads
+  int64_t head_dim = 0;                   // per-head width (default hidden/heads), even
+  double rms_norm_eps = 1e-6;             // added to the mean square in RMSNorm, > 0
+  double rope_theta = 10000.0;            // rotary base, > 0
+  int64_t max_position_embeddings = 2048; // longest sequence the model supports, > 0
+  int64_t sliding_window = 0;             // mistral: a query sees at most this many keys; 0 = all
+  bool tie_word_embeddings = false;       // lm_head shares the embedding matrix
+  int64_t bos_token_id = 1;               // < 0 when the model has no BOS
+  int64_t eos_token_id = 2;               // < 0 when unknown
+  std::string torch_dtype = "float32";    // dtype the checkpoint was saved in
+
+  // Number of query heads sharing one key/value head.
+  int64_t query_groups() const { return num_attention_heads / num_key_value_heads; }
+
+  // Throws atman::Error naming the offending field.
+  void validate() const;
+
+  nlohmann::json to_json() const;
+  // `source` names the file in error messages.
+  static ModelConfig from_json(const nlohmann::json& j, const std::string& source);
+  static ModelConfig load(const std::filesystem::path& config_json);
+  void save(const std::filesystem::path& config_json) const;
+};
+
+}  // namespace atman

@@ -1,0 +1,25 @@
+#pragma once
+// What the process computes with: libtorch version, which BLAS library actually serves
+// matrix products, and thread counts. `atman doctor` prints it; a test asserts OpenBLAS.
+#include <cstdint>
+#include <string>
+
+namespace atman {
+
+struct RuntimeInfo {
+  std::string torch_version;
+  std::string blas_library;  // file that defines the sgemm_ the process resolves, or "unknown"
+  int torch_threads = 0;     // intra-op threads
+  int blas_threads = 0;      // OpenBLAS's own pool, 0 when not OpenBLAS
+};
+
+RuntimeInfo runtime_info();
+
+// Sets libtorch's intra-op threads and OpenBLAS's pool together (n >= 1), so the two do not
+// oversubscribe the cores. n <= 0 means every core.
+void set_threads(int n);
+
+// GFLOP/s of an n×n float32 matmul through libtorch, best of `repeats`.
+double matmul_gflops(int64_t n, int repeats);
+
+}  // namespace atman

@@ -1,0 +1,64 @@
+// The atman executable: parses arguments, sets up logging and threads, and is the one place
+// that turns an error into a message and an exit code (0 ok, 1 runtime failure, 2 usage).
+#include <spdlog/cfg/env.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+
+#include "atman/runtime.hpp"
+#include "commands.hpp"
+
+namespace {
+
+void init_logging(int verbose, bool quiet) {
+  auto logger = spdlog::stderr_color_mt("atman");
+  logger->set_pattern("[%l] %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(quiet ? spdlog::level::warn
+                          : verbose >= 2 ? spdlog::level::trace
+                          : verbose == 1 ? spdlog::level::debug
+                                         : spdlog::level::info);
+  spdlog::cfg::load_env_levels();  // SPDLOG_LEVEL overrides the flags
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"atman: explain a language model's predictions by attention manipulation"};
+  app.option_defaults()->always_capture_default();
+  app.require_subcommand(1);
+  int verbose = 0;
+  bool quiet = false;
+  int threads = 0;
+  app.add_flag("-v,--verbose", verbose, "more log output (-vv for trace)");
+  app.add_flag("-q,--quiet", quiet, "only warnings and errors");
+  app.add_option("--threads", threads, "intra-op threads; 0 = all cores")->capture_default_str();
+  app.parse_complete_callback([&] {
+    init_logging(verbose, quiet);
+    atman::set_threads(threads);
+  });
+
+  atman::cli::setup_generate(app);
+  atman::cli::setup_convert_llama2c(app);
+  atman::cli::setup_doctor(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << std::endl;
+    return 1;
+  }
+  return 0;
+}

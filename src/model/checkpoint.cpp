@@ -1,0 +1,117 @@
+#include "atman/checkpoint.hpp"
+
+#include <map>
+
+#include "atman/error.hpp"
+#include "atman/safetensors.hpp"
+
+namespace atman {
+namespace {
+
+std::string layer_name(size_t layer, const char* suffix) {
+  return "model.layers." + std::to_string(layer) + "." + suffix;
+}
+
+// Pointers to every tensor of a layer with its Hugging Face suffix, in file order.
+std::vector<std::pair<const char*, torch::Tensor*>> layer_fields(LayerWeights& w) {
+  return {{"input_layernorm.weight", &w.input_norm},
+          {"self_attn.q_proj.weight", &w.q_proj},
+          {"self_attn.k_proj.weight", &w.k_proj},
+          {"self_attn.v_proj.weight", &w.v_proj},
+          {"self_attn.o_proj.weight", &w.o_proj},
+          {"post_attention_layernorm.weight", &w.post_attention_norm},
+          {"mlp.gate_proj.weight", &w.gate_proj},
+          {"mlp.up_proj.weight", &w.up_proj},
+          {"mlp.down_proj.weight", &w.down_proj}};
+}
+
+// Expected shape of each layer tensor, by suffix.
+std::map<std::string, std::vector<int64_t>> layer_shapes(const ModelConfig& c) {
+  const int64_t D = c.hidden_size, I = c.intermediate_size;
+  const int64_t q_rows = c.num_attention_heads * c.head_dim;
+  const int64_t kv_rows = c.num_key_value_heads * c.head_dim;
+  return {{"input_layernorm.weight", {D}},
+          {"self_attn.q_proj.weight", {q_rows, D}},
+          {"self_attn.k_proj.weight", {kv_rows, D}},
+          {"self_attn.v_proj.weight", {kv_rows, D}},
+          {"self_attn.o_proj.weight", {D, q_rows}},
+          {"post_attention_layernorm.weight", {D}},
+          {"mlp.gate_proj.weight", {I, D}},
+          {"mlp.up_proj.weight", {I, D}},
+          {"mlp.down_proj.weight", {D, I}}};
+}
+
+}  // namespace
+
+torch::ScalarType parse_dtype(const std::string& name) {
+  if (name == "float32" || name == "f32" || name == "fp32") return torch::kFloat32;
+  if (name == "float16" || name == "f16" || name == "fp16") return torch::kFloat16;
+  if (name == "bfloat16" || name == "bf16") return torch::kBFloat16;
+  throw Error("unknown dtype '" + name + "' (expected float32, float16 or bfloat16)");
+}
+
+Transformer load_transformer(const std::filesystem::path& dir, const LoadOptions& options) {
+  if (!std::filesystem::is_directory(dir)) {
+    throw Error("model directory '" + dir.string() +
+                "' does not exist (HINT: pass --model DIR or set ATMAN_MODEL)");
+  }
+  ModelConfig config = ModelConfig::load(dir / "config.json");
+  TensorStore store = TensorStore::open_directory(dir);
+  const auto dtype = options.dtype;
+  const int64_t V = config.vocab_size, D = config.hidden_size;
+
+  TransformerWeights w;
+  w.embed_tokens = store.get("model.embed_tokens.weight", {V, D}, dtype);
+  const auto shapes = layer_shapes(config);
+  w.layers.resize(static_cast<size_t>(config.num_hidden_layers));
+  for (size_t l = 0; l < w.layers.size(); ++l) {
+    for (auto& [suffix, tensor] : layer_fields(w.layers[l])) {
+      *tensor = store.get(layer_name(l, suffix), shapes.at(suffix), dtype);
+    }
+  }
+  w.final_norm = store.get("model.norm.weight", {D}, dtype);
+  if (store.contains("lm_head.weight")) {
+    w.lm_head = store.get("lm_head.weight", {V, D}, dtype);
+  } else if (config.tie_word_embeddings) {
+    w.lm_head = w.embed_tokens;
+  } else {
+    throw Error("checkpoint is missing tensor 'lm_head.weight' and config.json does not set "
+                "tie_word_embeddings");
+  }
+  return Transformer(std::move(config), std::move(w));
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> named_tensors(const TransformerWeights& weights,
+                                                                 const ModelConfig& config) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  out.emplace_back("model.embed_tokens.weight", weights.embed_tokens);
+  for (size_t l = 0; l < weights.layers.size(); ++l) {
+    LayerWeights layer = weights.layers[l];  // shallow copy: tensors share storage
+    for (auto& [suffix, tensor] : layer_fields(layer)) out.emplace_back(layer_name(l, suffix), *tensor);
+  }
+  out.emplace_back("model.norm.weight", weights.final_norm);
+  if (!config.tie_word_embeddings) out.emplace_back("lm_head.weight", weights.lm_head);
+  return out;
+}
+
+void save_checkpoint(const std::filesystem::path& dir, const ModelConfig& config,
+                     const TransformerWeights& weights, const SaveOptions& options) {
+  config.validate();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw Error("cannot create directory '" + dir.string() + "': " + ec.message());
+  ModelConfig saved = config;
+  saved.torch_dtype = options.dtype == torch::kFloat32   ? "float32"
+                      : options.dtype == torch::kFloat16 ? "float16"
+                                                         : "bfloat16";
+  saved.save(dir / "config.json");
+  auto tensors = named_tensors(weights, config);
+  for (auto& [name, t] : tensors) t = t.to(options.dtype);
+  if (options.num_shards > 1) {
+    write_sharded_safetensors(dir, tensors, options.num_shards);
+  } else {
+    write_safetensors(dir / "model.safetensors", tensors, {{"format", "pt"}});
+  }
+}
+
+}  // namespace atman

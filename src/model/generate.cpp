@@ -1,0 +1,49 @@
+#include "atman/generate.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "atman/error.hpp"
+
+namespace atman {
+
+Generation generate_greedy(const Model& model, const std::string& prompt,
+                           const GenerateOptions& options) {
+  if (options.max_new_tokens < 0) throw Error("--max-new-tokens must be >= 0");
+  const auto& config = model.transformer.config();
+  Generation out;
+  for (const auto& t : model.tokenize_prompt(prompt)) out.prompt_ids.push_back(t.id);
+  const auto prompt_length = static_cast<int64_t>(out.prompt_ids.size());
+  if (prompt_length == 0) throw Error("prompt is empty");
+  if (prompt_length > config.max_position_embeddings) {
+    throw Error("prompt is " + std::to_string(prompt_length) +
+                " tokens, longer than the model's max_position_embeddings (" +
+                std::to_string(config.max_position_embeddings) + ")");
+  }
+  int64_t budget = options.max_new_tokens;
+  if (prompt_length + budget > config.max_position_embeddings) {
+    budget = config.max_position_embeddings - prompt_length;
+    spdlog::warn("generating only {} tokens: the model's context ends at {} positions", budget,
+                 config.max_position_embeddings);
+  }
+
+  torch::InferenceMode inference;
+  KVCache cache;
+  ForwardOptions forward;
+  forward.cache = &cache;
+  // Prefill the prompt, asking only for the last position's logits; then one token at a time.
+  auto input = torch::tensor(out.prompt_ids, torch::kInt64).unsqueeze(0);  // (1, P)
+  for (int64_t step = 0; step < budget; ++step) {
+    forward.logit_positions = torch::tensor({cache.length() + input.size(1) - 1}, torch::kInt64);
+    auto logits = model.transformer.forward(input, forward);  // (1, 1, V)
+    const int64_t next = logits.argmax(-1).item<int64_t>();
+    if (options.stop_at_eos && next == config.eos_token_id) break;
+    out.new_ids.push_back(next);
+    input = torch::tensor({next}, torch::kInt64).unsqueeze(0);  // (1, 1)
+  }
+  std::vector<int64_t> all = out.prompt_ids;
+  all.insert(all.end(), out.new_ids.begin(), out.new_ids.end());
+  out.text = model.tokenizer.decode(all);
+  return out;
+}
+
+}  // namespace atman

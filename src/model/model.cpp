@@ -1,0 +1,50 @@
+#include "atman/model.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "atman/error.hpp"
+#include "atman_build_paths.hpp"
+
+namespace atman {
+namespace {
+
+constexpr const char* kDefaultModelName = "stories260K";
+
+std::filesystem::path executable_dir() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path() : exe.parent_path();
+}
+
+}  // namespace
+
+std::vector<Token> Model::tokenize_prompt(const std::string& text) const {
+  return tokenizer.encode(text, transformer.config().bos_token_id >= 0);
+}
+
+Model load_model(const std::filesystem::path& dir, const LoadOptions& options) {
+  try {
+    Transformer transformer = load_transformer(dir, options);
+    Tokenizer tokenizer = Tokenizer::load(dir / "tokenizer.model");
+    if (tokenizer.vocab_size() > transformer.config().vocab_size) {
+      throw Error((dir / "tokenizer.model").string() + ": tokenizer has " +
+                  std::to_string(tokenizer.vocab_size()) + " pieces, more than the model's " +
+                  "vocab_size " + std::to_string(transformer.config().vocab_size));
+    }
+    return Model{dir, std::move(transformer), std::move(tokenizer)};
+  } catch (...) {
+    rethrow_with_context("loading model '" + dir.string() + "'");
+  }
+}
+
+std::filesystem::path default_model_dir() {
+  if (const char* env = std::getenv("ATMAN_MODEL"); env != nullptr && *env != '\0') return env;
+  // An installed binary lives in <prefix>/bin and its data in <prefix>/share/atman/models.
+  const auto installed = executable_dir().parent_path() / ATMAN_INSTALL_MODELS_DIR / kDefaultModelName;
+  if (std::filesystem::is_directory(installed)) return installed;
+  return std::filesystem::path(ATMAN_SOURCE_MODELS_DIR) / kDefaultModelName;
+}
+
+}  // namespace atman

@@ -1,0 +1,156 @@
+#include "atman/model_config.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "atman/error.hpp"
+
+namespace atman {
+namespace {
+
+using nlohmann::json;
+
+// Reads an integer field; `fallback` < 0 with `required` means the field must be present.
+int64_t int_field(const json& j, const char* name, const std::string& source, bool required,
+                  int64_t fallback = 0) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) {
+    if (required) throw Error(source + ": missing required field '" + name + "'");
+    return fallback;
+  }
+  // eos_token_id is a list in some checkpoints (several stop tokens): the first one is used.
+  const json& value = it->is_array() && !it->empty() ? it->front() : *it;
+  if (!value.is_number_integer()) {
+    throw Error(source + ": field '" + name + "' must be an integer, got " + value.dump());
+  }
+  return value.get<int64_t>();
+}
+
+double number_field(const json& j, const char* name, const std::string& source, double fallback) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) return fallback;
+  if (!it->is_number()) {
+    throw Error(source + ": field '" + name + "' must be a number, got " + it->dump());
+  }
+  return it->get<double>();
+}
+
+}  // namespace
+
+void ModelConfig::validate() const {
+  auto positive = [](int64_t v, const char* name) {
+    if (v <= 0) throw Error(std::string("field '") + name + "' must be > 0, got " + std::to_string(v));
+  };
+  if (model_type != "llama" && model_type != "mistral") {
+    throw Error("unsupported model_type '" + model_type +
+                "' (supported: llama, mistral; HINT: atman runs Llama-family checkpoints)");
+  }
+  positive(vocab_size, "vocab_size");
+  positive(hidden_size, "hidden_size");
+  positive(intermediate_size, "intermediate_size");
+  positive(num_hidden_layers, "num_hidden_layers");
+  positive(num_attention_heads, "num_attention_heads");
+  positive(num_key_value_heads, "num_key_value_heads");
+  positive(head_dim, "head_dim");
+  positive(max_position_embeddings, "max_position_embeddings");
+  if (num_attention_heads % num_key_value_heads != 0) {
+    throw Error("num_attention_heads (" + std::to_string(num_attention_heads) +
+                ") must be a multiple of num_key_value_heads (" +
+                std::to_string(num_key_value_heads) + ")");
+  }
+  if (head_dim % 2 != 0) {
+    throw Error("head_dim must be even for rotary embeddings, got " + std::to_string(head_dim));
+  }
+  if (sliding_window < 0) throw Error("field 'sliding_window' must be >= 0");
+  if (!(rms_norm_eps > 0)) throw Error("field 'rms_norm_eps' must be > 0");
+  if (!(rope_theta > 0)) throw Error("field 'rope_theta' must be > 0");
+  if (bos_token_id >= vocab_size) throw Error("bos_token_id is outside the vocabulary");
+  if (eos_token_id >= vocab_size) throw Error("eos_token_id is outside the vocabulary");
+}
+
+ModelConfig ModelConfig::from_json(const json& j, const std::string& source) {
+  if (!j.is_object()) throw Error(source + ": expected a JSON object");
+  ModelConfig c;
+  auto type = j.find("model_type");
+  if (type == j.end() || !type->is_string()) {
+    throw Error(source + ": missing required string field 'model_type'");
+  }
+  c.model_type = type->get<std::string>();
+  c.vocab_size = int_field(j, "vocab_size", source, true);
+  c.hidden_size = int_field(j, "hidden_size", source, true);
+  c.intermediate_size = int_field(j, "intermediate_size", source, true);
+  c.num_hidden_layers = int_field(j, "num_hidden_layers", source, true);
+  c.num_attention_heads = int_field(j, "num_attention_heads", source, true);
+  c.num_key_value_heads =
+      int_field(j, "num_key_value_heads", source, false, c.num_attention_heads);
+  const int64_t default_head_dim =
+      c.num_attention_heads > 0 ? c.hidden_size / c.num_attention_heads : 0;
+  c.head_dim = int_field(j, "head_dim", source, false, default_head_dim);
+  c.rms_norm_eps = number_field(j, "rms_norm_eps", source, 1e-6);
+  c.rope_theta = number_field(j, "rope_theta", source, 10000.0);
+  c.max_position_embeddings = int_field(j, "max_position_embeddings", source, false, 2048);
+  c.sliding_window = int_field(j, "sliding_window", source, false, 0);
+  c.bos_token_id = int_field(j, "bos_token_id", source, false, -1);
+  c.eos_token_id = int_field(j, "eos_token_id", source, false, -1);
+  if (auto tie = j.find("tie_word_embeddings"); tie != j.end() && !tie->is_null()) {
+    if (!tie->is_boolean()) throw Error(source + ": field 'tie_word_embeddings' must be a boolean");
+    c.tie_word_embeddings = tie->get<bool>();
+  }
+  if (auto dtype = j.find("torch_dtype"); dtype != j.end() && dtype->is_string()) {
+    c.torch_dtype = dtype->get<std::string>();
+  }
+  // Rotary scaling changes the positional computation; refusing beats computing the wrong model.
+  if (auto scaling = j.find("rope_scaling"); scaling != j.end() && !scaling->is_null()) {
+    throw Error(source + ": rope_scaling " + scaling->dump() +
+                " is not supported (only plain rotary embeddings)");
+  }
+  try {
+    c.validate();
+  } catch (const Error& e) {
+    throw Error(source + ": " + e.what());
+  }
+  return c;
+}
+
+json ModelConfig::to_json() const {
+  return json{{"architectures", {"LlamaForCausalLM"}},
+              {"model_type", model_type},
+              {"vocab_size", vocab_size},
+              {"hidden_size", hidden_size},
+              {"intermediate_size", intermediate_size},
+              {"num_hidden_layers", num_hidden_layers},
+              {"num_attention_heads", num_attention_heads},
+              {"num_key_value_heads", num_key_value_heads},
+              {"head_dim", head_dim},
+              {"hidden_act", "silu"},
+              {"rms_norm_eps", rms_norm_eps},
+              {"rope_theta", rope_theta},
+              {"max_position_embeddings", max_position_embeddings},
+              {"sliding_window", sliding_window > 0 ? json(sliding_window) : json(nullptr)},
+              {"tie_word_embeddings", tie_word_embeddings},
+              {"bos_token_id", bos_token_id},
+              {"eos_token_id", eos_token_id},
+              {"torch_dtype", torch_dtype}};
+}
+
+ModelConfig ModelConfig::load(const std::filesystem::path& config_json) {
+  const std::string source = config_json.string();
+  std::ifstream in(config_json);
+  if (!in) throw Error(source + ": cannot open (missing or unreadable)");
+  json j;
+  try {
+    j = json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw Error(source + ": malformed JSON: " + e.what());
+  }
+  return from_json(j, source);
+}
+
+void ModelConfig::save(const std::filesystem::path& config_json) const {
+  std::ofstream out(config_json);
+  if (!out) throw Error(config_json.string() + ": cannot write");
+  out << to_json().dump(2) << "\n";
+  if (!out) throw Error(config_json.string() + ": write failed");
+}
+
+}  // namespace atman

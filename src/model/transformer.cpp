@@ -1,0 +1,201 @@
+#include "atman/transformer.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "atman/error.hpp"
+
+namespace atman {
+namespace {
+
+// (…, hd) -> (…, hd): (x1, x2) -> (−x2, x1) over the two halves of the head vector.
+torch::Tensor rotate_half(const torch::Tensor& x) {
+  const int64_t half = x.size(-1) / 2;
+  return torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+}
+
+torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos,
+                           const torch::Tensor& sin) {
+  return x * cos + rotate_half(x) * sin;
+}
+
+}  // namespace
+
+Transformer::Transformer(ModelConfig config, TransformerWeights weights)
+    : config_(std::move(config)), weights_(std::move(weights)) {
+  config_.validate();
+  if (static_cast<int64_t>(weights_.layers.size()) != config_.num_hidden_layers) {
+    throw Error("transformer has " + std::to_string(weights_.layers.size()) +
+                " layers of weights, config says " + std::to_string(config_.num_hidden_layers));
+  }
+  const int64_t hd = config_.head_dim;
+  // Computed in float32 like the reference implementation: theta^(−2i/hd).
+  inv_freq_ = 1.0 / torch::pow(torch::tensor(config_.rope_theta, torch::kFloat64),
+                               torch::arange(0, hd, 2, torch::kFloat64) / static_cast<double>(hd))
+                        .to(torch::kFloat32);
+}
+
+torch::Tensor Transformer::embed(const torch::Tensor& ids) const {
+  if (ids.dim() != 2) throw Error("token ids must have shape (batch, length)");
+  if (ids.numel() > 0) {
+    const int64_t lo = ids.min().item<int64_t>();
+    const int64_t hi = ids.max().item<int64_t>();
+    if (lo < 0 || hi >= config_.vocab_size) {
+      throw Error("token id " + std::to_string(lo < 0 ? lo : hi) + " is outside the vocabulary of " +
+                  std::to_string(config_.vocab_size));
+    }
+  }
+  return torch::embedding(weights_.embed_tokens, ids);  // (B, T, D)
+}
+
+torch::Tensor Transformer::forward(const torch::Tensor& ids, const ForwardOptions& options) const {
+  return forward_embeddings(embed(ids), options);
+}
+
+std::pair<torch::Tensor, torch::Tensor> Transformer::rotary_tables(int64_t past,
+                                                                   int64_t length) const {
+  auto positions = torch::arange(past, past + length, torch::kFloat32);  // (T)
+  auto freqs = torch::outer(positions, inv_freq_);                         // (T, hd/2)
+  auto angles = torch::cat({freqs, freqs}, -1);                            // (T, hd)
+  return {angles.cos().to(dtype()), angles.sin().to(dtype())};
+}
+
+torch::Tensor Transformer::blocked_keys(int64_t past, int64_t length) const {
+  auto query = torch::arange(past, past + length, torch::kInt64).unsqueeze(1);  // (T, 1)
+  auto key = torch::arange(0, past + length, torch::kInt64).unsqueeze(0);       // (1, S)
+  auto blocked = key > query;
+  if (config_.sliding_window > 0) {
+    blocked = blocked.logical_or(query - key > config_.sliding_window);
+  }
+  return blocked;  // (T, S)
+}
+
+torch::Tensor Transformer::rms_norm(const torch::Tensor& x, const torch::Tensor& weight) const {
+  auto x32 = x.to(torch::kFloat32);
+  auto normed = x32 * torch::rsqrt(x32.pow(2).mean(-1, /*keepdim=*/true) + config_.rms_norm_eps);
+  return weight * normed.to(x.scalar_type());
+}
+
+torch::Tensor Transformer::feed_forward(const LayerWeights& w, const torch::Tensor& x) const {
+  return torch::linear(torch::silu(torch::linear(x, w.gate_proj)) * torch::linear(x, w.up_proj),
+                       w.down_proj);
+}
+
+torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int64_t past,
+                                     const torch::Tensor& cos, const torch::Tensor& sin,
+                                     const ForwardOptions& options) const {
+  const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
+  const int64_t B = x.size(0), T = x.size(1);
+  const int64_t H = config_.num_attention_heads, KVH = config_.num_key_value_heads;
+  const int64_t G = config_.query_groups(), hd = config_.head_dim;
+  const int64_t S = past + T;
+
+  auto q = torch::linear(x, w.q_proj).view({B, T, H, hd}).transpose(1, 2);    // (B, H, T, hd)
+  auto k = torch::linear(x, w.k_proj).view({B, T, KVH, hd}).transpose(1, 2);  // (B, KVH, T, hd)
+  auto v = torch::linear(x, w.v_proj).view({B, T, KVH, hd}).transpose(1, 2);  // (B, KVH, T, hd)
+  q = apply_rotary(q, cos, sin);
+  k = apply_rotary(k, cos, sin);
+
+  if (past > 0) {
+    const auto& cached_k = options.cache->keys[static_cast<size_t>(layer)];
+    const auto& cached_v = options.cache->values[static_cast<size_t>(layer)];
+    k = torch::cat({cached_k.expand({B, KVH, past, hd}), k}, 2);  // (B, KVH, S, hd)
+    v = torch::cat({cached_v.expand({B, KVH, past, hd}), v}, 2);  // (B, KVH, S, hd)
+  }
+  if (options.cache != nullptr && options.append_to_cache) {
+    options.cache->keys[static_cast<size_t>(layer)] = k;
+    options.cache->values[static_cast<size_t>(layer)] = v;
+  }
+
+  // Grouped-query attention without copying keys per query head: query head h uses key/value
+  // head h / G, so the G heads of a group are stacked along the row axis.
+  auto q_grouped = q.contiguous().view({B, KVH, G * T, hd});
+  auto scores = torch::matmul(q_grouped, k.transpose(2, 3))
+                    .view({B, H, T, S})
+                    .mul_(1.0 / std::sqrt(static_cast<double>(hd)));  // (B, H, T, S)
+
+  if (options.edit != nullptr && options.edit->applies_to(layer)) {
+    const auto& factors = options.edit->key_factors;  // (B or 1, S)
+    // Shift so every score is >= 0 (the minimum runs over all S keys, before the causal mask),
+    // so that a factor < 1 always lowers attention.
+    scores = (scores - std::get<0>(scores.min(-1, /*keepdim=*/true))) *
+             factors.to(scores.scalar_type()).view({factors.size(0), 1, 1, S});
+  }
+  scores = scores.masked_fill(blocked_keys(past, T), -std::numeric_limits<float>::infinity());
+  auto probs = torch::softmax(scores, -1, torch::kFloat32).to(v.scalar_type());  // (B, H, T, S)
+
+  auto context = torch::matmul(probs.view({B, KVH, G * T, S}), v)  // (B, KVH, G·T, hd)
+                     .view({B, H, T, hd})
+                     .transpose(1, 2)
+                     .reshape({B, T, H * hd});
+  return torch::linear(context, w.o_proj);  // (B, T, D)
+}
+
+torch::Tensor Transformer::forward_embeddings(const torch::Tensor& embeddings,
+                                              const ForwardOptions& options) const {
+  if (embeddings.dim() != 3 || embeddings.size(2) != config_.hidden_size) {
+    throw Error("embeddings must have shape (batch, length, hidden_size)");
+  }
+  const int64_t B = embeddings.size(0), T = embeddings.size(1);
+  KVCache* cache = options.cache;
+  const int64_t past = cache != nullptr ? cache->length() : 0;
+  if (past + T > config_.max_position_embeddings) {
+    throw Error("sequence of " + std::to_string(past + T) +
+                " tokens is longer than the model's max_position_embeddings (" +
+                std::to_string(config_.max_position_embeddings) + ")");
+  }
+  if (cache != nullptr && !cache->empty() && cache->batch_size() != 1 && cache->batch_size() != B) {
+    throw Error("KV cache batch " + std::to_string(cache->batch_size()) +
+                " does not match input batch " + std::to_string(B));
+  }
+  if (cache != nullptr && cache->empty()) {
+    cache->keys.assign(static_cast<size_t>(config_.num_hidden_layers), torch::Tensor());
+    cache->values.assign(static_cast<size_t>(config_.num_hidden_layers), torch::Tensor());
+  }
+  if (options.edit != nullptr && options.edit->active()) {
+    const auto& f = options.edit->key_factors;
+    if (f.dim() != 2 || f.size(1) != past + T || (f.size(0) != 1 && f.size(0) != B)) {
+      throw Error("attention edit factors must have shape (batch or 1, " +
+                  std::to_string(past + T) + ")");
+    }
+    if (!options.edit->layers.empty() &&
+        static_cast<int64_t>(options.edit->layers.size()) != config_.num_hidden_layers) {
+      throw Error("attention edit layer mask must have one flag per layer");
+    }
+  }
+
+  auto [cos, sin] = rotary_tables(past, T);
+  auto x = embeddings.to(dtype());  // (B, T, D)
+  for (int64_t l = 0; l < config_.num_hidden_layers; ++l) {
+    const LayerWeights& w = weights_.layers[static_cast<size_t>(l)];
+    x = x + attention(l, rms_norm(x, w.input_norm), past, cos, sin, options);
+    x = x + feed_forward(w, rms_norm(x, w.post_attention_norm));
+  }
+
+  if (options.logit_positions.defined()) {
+    auto relative = options.logit_positions.to(torch::kInt64) - past;  // (n)
+    if (relative.numel() > 0 &&
+        (relative.min().item<int64_t>() < 0 || relative.max().item<int64_t>() >= T)) {
+      throw Error("logit positions must lie in [" + std::to_string(past) + ", " +
+                  std::to_string(past + T) + ")");
+    }
+    x = x.index_select(1, relative);  // (B, n, D)
+  }
+  auto h = rms_norm(x, weights_.final_norm);
+  return torch::linear(h, weights_.lm_head).to(torch::kFloat32);  // (B, n, V)
+}
+
+int64_t Transformer::parameter_bytes() const {
+  auto bytes = [](const torch::Tensor& t) { return t.numel() * t.element_size(); };
+  int64_t total = bytes(weights_.embed_tokens) + bytes(weights_.final_norm);
+  if (!weights_.lm_head.is_same(weights_.embed_tokens)) total += bytes(weights_.lm_head);
+  for (const auto& w : weights_.layers) {
+    for (const auto* t : {&w.input_norm, &w.q_proj, &w.k_proj, &w.v_proj, &w.o_proj,
+                          &w.post_attention_norm, &w.gate_proj, &w.up_proj, &w.down_proj}) {
+      total += bytes(*t);
+    }
+  }
+  return total;
+}
+
+}  // namespace atman

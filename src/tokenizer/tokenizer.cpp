@@ -1,0 +1,152 @@
+#include "atman/tokenizer.hpp"
+
+#include <dlfcn.h>
+
+#include "atman/error.hpp"
+#include "atman_build_paths.hpp"
+#include "sentencepiece_shim.h"
+
+namespace atman {
+namespace {
+
+// The shim's entry points, resolved once per process.
+struct SentencePieceApi {
+  decltype(&atman_spm_load) load;
+  decltype(&atman_spm_free) free;
+  decltype(&atman_spm_encode) encode;
+  decltype(&atman_spm_decode) decode;
+  decltype(&atman_spm_id_to_piece) id_to_piece;
+  decltype(&atman_spm_piece_size) piece_size;
+  decltype(&atman_spm_bos_id) bos_id;
+  decltype(&atman_spm_eos_id) eos_id;
+};
+
+std::filesystem::path executable_dir() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path() : exe.parent_path();
+}
+
+template <typename F>
+F resolve(void* handle, const char* name) {
+  void* symbol = dlsym(handle, name);
+  if (symbol == nullptr) throw Error(std::string("SentencePiece shim lacks symbol ") + name);
+  return reinterpret_cast<F>(symbol);
+}
+
+SentencePieceApi open_api() {
+  // Installed layout first (<prefix>/bin/atman, <prefix>/lib…/atman/), then the build tree.
+  const auto installed = executable_dir().parent_path() / ATMAN_INSTALL_SHIM_PATH;
+  const std::string path =
+      std::filesystem::exists(installed) ? installed.string() : std::string(ATMAN_BUILD_SHIM_PATH);
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+  if (handle == nullptr) {
+    throw Error("cannot load the SentencePiece shim '" + path + "': " + dlerror());
+  }
+  return SentencePieceApi{
+      resolve<decltype(&atman_spm_load)>(handle, "atman_spm_load"),
+      resolve<decltype(&atman_spm_free)>(handle, "atman_spm_free"),
+      resolve<decltype(&atman_spm_encode)>(handle, "atman_spm_encode"),
+      resolve<decltype(&atman_spm_decode)>(handle, "atman_spm_decode"),
+      resolve<decltype(&atman_spm_id_to_piece)>(handle, "atman_spm_id_to_piece"),
+      resolve<decltype(&atman_spm_piece_size)>(handle, "atman_spm_piece_size"),
+      resolve<decltype(&atman_spm_bos_id)>(handle, "atman_spm_bos_id"),
+      resolve<decltype(&atman_spm_eos_id)>(handle, "atman_spm_eos_id")};
+}
+
+const SentencePieceApi& api() {
+  static const SentencePieceApi instance = open_api();  // thread-safe, loaded on first use
+  return instance;
+}
+
+void append_string(void* user, const char* text, size_t length) {
+  static_cast<std::string*>(user)->append(text, length);
+}
+
+// Number of code points in the first `bytes` bytes of UTF-8 `text`.
+int64_t count_code_points(const std::string& text, size_t bytes) {
+  int64_t n = 0;
+  for (size_t i = 0; i < bytes && i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+
+struct EncodeState {
+  const std::string* text;
+  std::vector<Token>* tokens;
+};
+
+void collect_piece(void* user, int id, const char* piece, size_t piece_length, size_t begin,
+                   size_t end) {
+  auto* state = static_cast<EncodeState*>(user);
+  Token tok;
+  tok.id = id;
+  tok.piece.assign(piece, piece_length);
+  tok.byte_start = static_cast<int64_t>(begin);
+  tok.byte_length = static_cast<int64_t>(end) - static_cast<int64_t>(begin);
+  tok.start = count_code_points(*state->text, begin);
+  tok.length = count_code_points(*state->text, end) - tok.start;
+  state->tokens->push_back(std::move(tok));
+}
+
+}  // namespace
+
+Tokenizer Tokenizer::load(const std::filesystem::path& model_file) {
+  if (!std::filesystem::is_regular_file(model_file)) {
+    throw Error(model_file.string() + ": tokenizer file not found");
+  }
+  char error[512] = {0};
+  atman_spm* raw = api().load(model_file.c_str(), error, sizeof(error));
+  if (raw == nullptr) {
+    throw Error(model_file.string() + ": not a valid SentencePiece model: " + error);
+  }
+  Tokenizer t;
+  t.processor_ = std::shared_ptr<atman_spm>(raw, api().free);
+  return t;
+}
+
+std::vector<Token> Tokenizer::encode(const std::string& text, bool add_bos) const {
+  std::vector<Token> tokens;
+  if (add_bos) {
+    if (bos_id() < 0) throw Error("the tokenizer has no BOS token");
+    tokens.push_back(Token{bos_id(), piece(bos_id()), 0, 0, 0, 0});
+  }
+  EncodeState state{&text, &tokens};
+  char error[512] = {0};
+  if (api().encode(processor_.get(), text.data(), text.size(), collect_piece, &state, error,
+                   sizeof(error)) != 0) {
+    throw Error(std::string("cannot tokenize text: ") + error);
+  }
+  return tokens;
+}
+
+std::vector<int64_t> Tokenizer::encode_ids(const std::string& text, bool add_bos) const {
+  std::vector<int64_t> ids;
+  for (const auto& t : encode(text, add_bos)) ids.push_back(t.id);
+  return ids;
+}
+
+std::string Tokenizer::decode(const std::vector<int64_t>& ids) const {
+  std::vector<int> as_int(ids.begin(), ids.end());
+  std::string out;
+  char error[512] = {0};
+  if (api().decode(processor_.get(), as_int.data(), as_int.size(), append_string, &out, error,
+                   sizeof(error)) != 0) {
+    throw Error(std::string("cannot decode token ids: ") + error);
+  }
+  return out;
+}
+
+std::string Tokenizer::piece(int64_t id) const {
+  if (id < 0 || id >= vocab_size()) throw Error("token id " + std::to_string(id) + " out of range");
+  std::string out;
+  api().id_to_piece(processor_.get(), static_cast<int>(id), append_string, &out);
+  return out;
+}
+
+int64_t Tokenizer::vocab_size() const { return api().piece_size(processor_.get()); }
+int64_t Tokenizer::bos_id() const { return api().bos_id(processor_.get()); }
+int64_t Tokenizer::eos_id() const { return api().eos_id(processor_.get()); }
+
+}  // namespace atman

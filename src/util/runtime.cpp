@@ -1,0 +1,58 @@
+#include "atman/runtime.hpp"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include <torch/torch.h>
+
+namespace atman {
+namespace {
+
+using OpenblasGetThreads = int (*)();
+using OpenblasSetThreads = void (*)(int);
+
+}  // namespace
+
+RuntimeInfo runtime_info() {
+  RuntimeInfo info;
+  info.torch_version = TORCH_VERSION;
+  info.blas_library = "unknown";
+  // The definition the dynamic linker hands out for sgemm_ is the one libtorch calls.
+  if (void* sgemm = dlsym(RTLD_DEFAULT, "sgemm_"); sgemm != nullptr) {
+    Dl_info where{};
+    if (dladdr(sgemm, &where) != 0 && where.dli_fname != nullptr) info.blas_library = where.dli_fname;
+  }
+  info.torch_threads = torch::get_num_threads();
+  if (auto get = reinterpret_cast<OpenblasGetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))) {
+    info.blas_threads = get();
+  }
+  return info;
+}
+
+void set_threads(int n) {
+  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(n);
+  if (auto set = reinterpret_cast<OpenblasSetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+    set(n);
+  }
+}
+
+double matmul_gflops(int64_t n, int repeats) {
+  torch::InferenceMode guard;
+  auto a = torch::randn({n, n});
+  auto b = torch::randn({n, n});
+  auto c = torch::matmul(a, b);  // warm-up: thread pool and page faults
+  double best = 1e30;
+  for (int r = 0; r < repeats; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    c = torch::matmul(a, b);
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    best = std::min(best, elapsed.count());
+  }
+  return 2.0 * static_cast<double>(n) * n * n / best / 1e9;
+}
+
+}  // namespace atman
