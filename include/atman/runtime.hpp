@@ -19,6 +19,11 @@ RuntimeInfo runtime_info();
 // oversubscribe the cores. n <= 0 means every core.
 void set_threads(int n);
 
+// oneDNN (libtorch's bfloat16 matmuls) emits AMX instructions on CPUs that advertise them,
+// and dies of SIGILL where they do not really work. Caps oneDNN below AMX unless the user
+// chose an ISA. Must run before the first oneDNN call; Transformer's constructor calls it.
+void prepare_cpu_features();
+
 // GFLOP/s of an n×n float32 matmul through libtorch, best of `repeats`.
 double matmul_gflops(int64_t n, int repeats);
 

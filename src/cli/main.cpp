@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
 #include <exception>
 #include <iostream>
 
@@ -56,6 +57,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return 2;
+  } catch (const c10::Error& e) {
+    // A libtorch failure the library did not anticipate: its message, without the C++ backtrace.
+    std::cerr << "error: libtorch: " << e.what_without_backtrace() << std::endl;
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << std::endl;
     return 1;

@@ -12,9 +12,9 @@ void add_model_options(CLI::App* command, ModelOptions& options) {
                       "Hugging Face model directory (config.json, *.safetensors, tokenizer.model); "
                       "default $ATMAN_MODEL, else the embedded stories260K")
       ->capture_default_str();
-  command->add_option("--dtype", options.dtype, "compute dtype: float32, float16 or bfloat16")
+  command->add_option("--dtype", options.dtype, "compute dtype: float32 or bfloat16 (weights stored as F32/F16/BF16 are converted)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"float32", "float16", "bfloat16"}));
+      ->check(CLI::IsMember({"float32", "bfloat16"}));
 }
 
 Model load_model_for(const ModelOptions& options) {

@@ -55,6 +55,11 @@ Transformer load_transformer(const std::filesystem::path& dir, const LoadOptions
     throw Error("model directory '" + dir.string() +
                 "' does not exist (HINT: pass --model DIR or set ATMAN_MODEL)");
   }
+  if (options.dtype == torch::kFloat16) {
+    // libtorch's CPU kernels have no float16 matmul; failing here beats failing mid-pass.
+    throw Error("float16 compute is not supported on CPU (HINT: use --dtype bfloat16 or "
+                "float32; float16 checkpoints load fine and are widened)");
+  }
   ModelConfig config = ModelConfig::load(dir / "config.json");
   TensorStore store = TensorStore::open_directory(dir);
   const auto dtype = options.dtype;

@@ -1,22 +1,15 @@
 #include "atman/model.hpp"
 
-#include <unistd.h>
-
 #include <cstdlib>
 
 #include "atman/error.hpp"
 #include "atman_build_paths.hpp"
+#include "../util/install_layout.hpp"
 
 namespace atman {
 namespace {
 
 constexpr const char* kDefaultModelName = "stories260K";
-
-std::filesystem::path executable_dir() {
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::filesystem::path() : exe.parent_path();
-}
 
 }  // namespace
 
@@ -41,10 +34,8 @@ Model load_model(const std::filesystem::path& dir, const LoadOptions& options) {
 
 std::filesystem::path default_model_dir() {
   if (const char* env = std::getenv("ATMAN_MODEL"); env != nullptr && *env != '\0') return env;
-  // An installed binary lives in <prefix>/bin and its data in <prefix>/share/atman/models.
-  const auto installed = executable_dir().parent_path() / ATMAN_INSTALL_MODELS_DIR / kDefaultModelName;
-  if (std::filesystem::is_directory(installed)) return installed;
-  return std::filesystem::path(ATMAN_SOURCE_MODELS_DIR) / kDefaultModelName;
+  return installed_or_built(std::filesystem::path(ATMAN_INSTALL_MODELS_DIR) / kDefaultModelName,
+                            std::filesystem::path(ATMAN_SOURCE_MODELS_DIR) / kDefaultModelName);
 }
 
 }  // namespace atman

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "atman/error.hpp"
+#include "atman/runtime.hpp"
 
 namespace atman {
 namespace {
@@ -24,6 +25,7 @@ torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos,
 Transformer::Transformer(ModelConfig config, TransformerWeights weights)
     : config_(std::move(config)), weights_(std::move(weights)) {
   config_.validate();
+  prepare_cpu_features();
   if (static_cast<int64_t>(weights_.layers.size()) != config_.num_hidden_layers) {
     throw Error("transformer has " + std::to_string(weights_.layers.size()) +
                 " layers of weights, config says " + std::to_string(config_.num_hidden_layers));

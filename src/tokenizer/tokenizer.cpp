@@ -4,6 +4,7 @@
 
 #include "atman/error.hpp"
 #include "atman_build_paths.hpp"
+#include "../util/install_layout.hpp"
 #include "sentencepiece_shim.h"
 
 namespace atman {
@@ -21,12 +22,6 @@ struct SentencePieceApi {
   decltype(&atman_spm_eos_id) eos_id;
 };
 
-std::filesystem::path executable_dir() {
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::filesystem::path() : exe.parent_path();
-}
-
 template <typename F>
 F resolve(void* handle, const char* name) {
   void* symbol = dlsym(handle, name);
@@ -35,10 +30,8 @@ F resolve(void* handle, const char* name) {
 }
 
 SentencePieceApi open_api() {
-  // Installed layout first (<prefix>/bin/atman, <prefix>/lib…/atman/), then the build tree.
-  const auto installed = executable_dir().parent_path() / ATMAN_INSTALL_SHIM_PATH;
   const std::string path =
-      std::filesystem::exists(installed) ? installed.string() : std::string(ATMAN_BUILD_SHIM_PATH);
+      installed_or_built(ATMAN_INSTALL_SHIM_PATH, ATMAN_BUILD_SHIM_PATH).string();
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
   if (handle == nullptr) {
     throw Error("cannot load the SentencePiece shim '" + path + "': " + dlerror());

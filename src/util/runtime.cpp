@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <mutex>
 #include <thread>
 
 #include <torch/torch.h>
@@ -15,6 +17,17 @@ using OpenblasGetThreads = int (*)();
 using OpenblasSetThreads = void (*)(int);
 
 }  // namespace
+
+void prepare_cpu_features() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // Seen here: a VM whose CPU advertises AMX and whose kernel grants the permission, yet
+    // tilezero still faults. AVX-512 BF16 is the highest ISA that works everywhere it exists;
+    // a user who knows better sets ONEDNN_MAX_CPU_ISA themselves (never overwritten).
+    setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_BF16", /*overwrite=*/0);
+    setenv("DNNL_MAX_CPU_ISA", "AVX512_CORE_BF16", /*overwrite=*/0);
+  });
+}
 
 RuntimeInfo runtime_info() {
   RuntimeInfo info;

@@ -1,0 +1,78 @@
+// config.json parsing: defaults, variants of real checkpoints, and field-naming errors.
+#include "atman/model_config.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "support/test_support.hpp"
+
+namespace atman::test {
+namespace {
+
+using ::testing::HasSubstr;
+using nlohmann::json;
+
+json llama_json() {
+  return json{{"model_type", "llama"},       {"vocab_size", 32000},      {"hidden_size", 4096},
+              {"intermediate_size", 11008},  {"num_hidden_layers", 32},  {"num_attention_heads", 32},
+              {"rms_norm_eps", 1e-5},        {"max_position_embeddings", 4096}};
+}
+
+TEST(ModelConfigTest, DefaultsFollowHuggingFace) {
+  auto c = ModelConfig::from_json(llama_json(), "config.json");
+  EXPECT_EQ(c.num_key_value_heads, 32);  // defaults to the number of heads
+  EXPECT_EQ(c.head_dim, 128);            // hidden / heads
+  EXPECT_DOUBLE_EQ(c.rope_theta, 10000.0);
+  EXPECT_FALSE(c.tie_word_embeddings);
+  EXPECT_EQ(c.query_groups(), 1);
+}
+
+TEST(ModelConfigTest, GroupedQueryHeadDimAndEosListAreRead) {
+  auto j = llama_json();
+  j["num_key_value_heads"] = 8;
+  j["head_dim"] = 64;
+  j["eos_token_id"] = json::array({2, 7});
+  j["rope_theta"] = 500000.0;
+  j["tie_word_embeddings"] = true;
+  auto c = ModelConfig::from_json(j, "config.json");
+  EXPECT_EQ(c.query_groups(), 4);
+  EXPECT_EQ(c.head_dim, 64);
+  EXPECT_EQ(c.eos_token_id, 2);
+  EXPECT_DOUBLE_EQ(c.rope_theta, 500000.0);
+  EXPECT_TRUE(c.tie_word_embeddings);
+}
+
+TEST(ModelConfigTest, MistralWithSlidingWindowIsAccepted) {
+  auto j = llama_json();
+  j["model_type"] = "mistral";
+  j["sliding_window"] = 4096;
+  auto c = ModelConfig::from_json(j, "config.json");
+  EXPECT_EQ(c.model_type, "mistral");
+  EXPECT_EQ(c.sliding_window, 4096);
+}
+
+TEST(ModelConfigTest, RoundTripsThroughJson) {
+  auto j = llama_json();
+  j["num_key_value_heads"] = 4;
+  auto c = ModelConfig::from_json(j, "a");
+  auto again = ModelConfig::from_json(c.to_json(), "b");
+  EXPECT_EQ(again.to_json(), c.to_json());
+}
+
+TEST(ModelConfigTest, ErrorsNameTheFileAndField) {
+  auto j = llama_json();
+  j["vocab_size"] = -3;
+  EXPECT_THAT(error_message([&] { ModelConfig::from_json(j, "/m/config.json"); }),
+              HasSubstr("/m/config.json: field 'vocab_size' must be > 0"));
+  j = llama_json();
+  j["rope_scaling"] = {{"type", "linear"}, {"factor", 2.0}};
+  EXPECT_THAT(error_message([&] { ModelConfig::from_json(j, "c"); }),
+              HasSubstr("rope_scaling"));
+  EXPECT_THAT(error_message([&] { ModelConfig::from_json(json::array(), "c"); }),
+              HasSubstr("expected a JSON object"));
+  j = llama_json();
+  j["head_dim"] = 3;
+  EXPECT_THAT(error_message([&] { ModelConfig::from_json(j, "c"); }), HasSubstr("head_dim must be even"));
+}
+
+}  // namespace
+}  // namespace atman::test

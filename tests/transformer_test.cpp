@@ -1,0 +1,189 @@
+// Properties of the forward pass on a tiny model built in code (DESIGN.md's facts).
+#include "atman/transformer.hpp"
+
+#include "support/test_support.hpp"
+
+namespace atman::test {
+namespace {
+
+class TransformerTest : public SeededTest {
+ protected:
+  Transformer model = tiny_transformer();
+  torch::Tensor input = ids({1, 5, 9, 3, 14, 7, 2, 11});  // (1, 8)
+  static constexpr int64_t kLength = 8;
+
+  // (1, S) factors: 1 everywhere except `factor` at `position`.
+  static torch::Tensor suppress(int64_t position, double factor, int64_t length = kLength) {
+    auto f = torch::ones({1, length});
+    f[0][position] = factor;
+    return f;
+  }
+};
+
+TEST_F(TransformerTest, LogitsHaveOneRowPerPosition) {
+  auto logits = model.forward(input);
+  EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{1, kLength, 16}));
+  EXPECT_TRUE(torch::isfinite(logits).all().item<bool>());
+}
+
+TEST_F(TransformerTest, BatchedRowsEqualRowsRunOneAtATime) {
+  auto batch = torch::stack({input[0], input[0].flip(0), (input[0] + 3) % 16});  // (3, 8)
+  auto factors = torch::stack({suppress(2, 0.1)[0], suppress(5, 0.0)[0], torch::ones({kLength})});
+  AttentionEdit edit{factors, {}};
+  ForwardOptions options;
+  options.edit = &edit;
+  auto batched = model.forward(batch, options);  // (3, 8, V)
+  for (int64_t r = 0; r < 3; ++r) {
+    AttentionEdit row_edit{factors.narrow(0, r, 1), {}};
+    ForwardOptions row_options;
+    row_options.edit = &row_edit;
+    auto single = model.forward(batch.narrow(0, r, 1), row_options);
+    EXPECT_LT(max_abs_diff(batched.narrow(0, r, 1), single), 1e-5) << "row " << r;
+  }
+}
+
+TEST_F(TransformerTest, FactorOneEverywhereEqualsNoEdit) {
+  AttentionEdit edit{torch::ones({1, kLength}), {}};
+  ForwardOptions options;
+  options.edit = &edit;
+  EXPECT_LT(max_abs_diff(model.forward(input, options), model.forward(input)), 1e-5);
+}
+
+TEST_F(TransformerTest, SuppressionChangesOnlyPositionsFromTheSuppressedOneOn) {
+  const int64_t j = 4;
+  AttentionEdit edit{suppress(j, 0.1), {}};
+  ForwardOptions options;
+  options.edit = &edit;
+  auto edited = model.forward(input, options);
+  auto plain = model.forward(input);
+  for (int64_t i = 0; i < kLength; ++i) {
+    const double diff = max_abs_diff(edited[0][i], plain[0][i]);
+    if (i < j) {
+      EXPECT_LT(diff, 1e-5) << "position " << i << " precedes the suppressed one";
+    } else {
+      EXPECT_GT(diff, 1e-3) << "position " << i << " should see the suppression";
+    }
+  }
+}
+
+TEST_F(TransformerTest, EditOnOneLayerDiffersFromEditOnAll) {
+  AttentionEdit all{suppress(1, 0.0), {}};
+  AttentionEdit first_only{suppress(1, 0.0), {true, false}};
+  AttentionEdit none{suppress(1, 0.0), {false, false}};
+  ForwardOptions a, b, c;
+  a.edit = &all;
+  b.edit = &first_only;
+  c.edit = &none;
+  EXPECT_GT(max_abs_diff(model.forward(input, a), model.forward(input, b)), 1e-4);
+  EXPECT_LT(max_abs_diff(model.forward(input, c), model.forward(input)), 1e-6);
+}
+
+TEST_F(TransformerTest, MinimumShiftRunsOverAllKeysBeforeTheMask) {
+  // With the minimum taken over future keys too, changing only the LAST token changes an
+  // edited earlier row whenever that token's key lowers the row's minimum. Check the edit is
+  // exactly (s − min_all) · f by comparing to a hand-built single-layer reference.
+  ModelConfig c = tiny_config();
+  c.num_hidden_layers = 1;
+  Transformer one_layer = tiny_transformer(c, 3);
+  const auto& w = one_layer.weights().layers[0];
+  auto x = one_layer.embed(input);  // (1, T, D)
+  auto h = x * torch::rsqrt(x.pow(2).mean(-1, true) + c.rms_norm_eps) * w.input_norm;
+  const int64_t T = kLength, H = 4, KVH = 2, hd = 2;
+  auto q = torch::linear(h, w.q_proj).view({1, T, H, hd}).transpose(1, 2);
+  auto k = torch::linear(h, w.k_proj).view({1, T, KVH, hd}).transpose(1, 2);
+  auto v = torch::linear(h, w.v_proj).view({1, T, KVH, hd}).transpose(1, 2);
+  auto pos = torch::arange(T, torch::kFloat32);
+  auto inv = 1.0 / torch::pow(10000.0, torch::arange(0, hd, 2, torch::kFloat32) / hd);
+  auto ang = torch::outer(pos, inv);
+  ang = torch::cat({ang, ang}, -1);
+  auto rot = [&](const torch::Tensor& t) {
+    auto rh = torch::cat({-t.narrow(-1, 1, 1), t.narrow(-1, 0, 1)}, -1);
+    return t * ang.cos() + rh * ang.sin();
+  };
+  q = rot(q);
+  k = rot(k).repeat_interleave(2, 1);  // (1, H, T, hd): head h uses kv head h / 2
+  v = v.repeat_interleave(2, 1);
+  auto f = suppress(3, 0.2);
+  auto s = torch::matmul(q, k.transpose(2, 3)) / std::sqrt(2.0);
+  s = (s - std::get<0>(s.min(-1, true))) * f.view({1, 1, 1, T});
+  s = s.masked_fill(torch::ones({T, T}).triu(1).to(torch::kBool), -INFINITY);
+  auto ctx = torch::matmul(torch::softmax(s, -1), v).transpose(1, 2).reshape({1, T, H * hd});
+  auto y = x + torch::linear(ctx, w.o_proj);
+  auto h2 = y * torch::rsqrt(y.pow(2).mean(-1, true) + c.rms_norm_eps) * w.post_attention_norm;
+  y = y + torch::linear(torch::silu(torch::linear(h2, w.gate_proj)) * torch::linear(h2, w.up_proj),
+                        w.down_proj);
+  const auto& fn = one_layer.weights().final_norm;
+  auto expected = torch::linear(y * torch::rsqrt(y.pow(2).mean(-1, true) + c.rms_norm_eps) * fn,
+                                one_layer.weights().lm_head);
+
+  AttentionEdit edit{f, {}};
+  ForwardOptions options;
+  options.edit = &edit;
+  EXPECT_LT(max_abs_diff(one_layer.forward(input, options), expected), 1e-5);
+}
+
+TEST_F(TransformerTest, CachedIncrementalPassEqualsFullPass) {
+  auto full = model.forward(input);
+  KVCache cache;
+  ForwardOptions options;
+  options.cache = &cache;
+  auto first = model.forward(input.narrow(1, 0, 5), options);  // positions 0..4
+  std::vector<torch::Tensor> pieces{first};
+  for (int64_t p = 5; p < kLength; ++p) pieces.push_back(model.forward(input.narrow(1, p, 1), options));
+  EXPECT_EQ(cache.length(), kLength);
+  EXPECT_LT(max_abs_diff(torch::cat(pieces, 1), full), 1e-5);
+}
+
+TEST_F(TransformerTest, EditedPassReusingTheBaselinePrefixEqualsFullEditedPass) {
+  // Suppressing position j leaves positions < j untouched, so their cached keys/values serve.
+  const int64_t j = 3;
+  KVCache baseline;
+  ForwardOptions fill;
+  fill.cache = &baseline;
+  model.forward(input, fill);
+
+  auto factors = torch::stack({suppress(j, 0.1)[0], suppress(j + 2, 0.0)[0]});  // (2, T)
+  AttentionEdit edit{factors, {}};
+  ForwardOptions full_options;
+  full_options.edit = &edit;
+  auto full = model.forward(input.expand({2, kLength}), full_options);  // (2, T, V)
+
+  KVCache prefix = baseline.prefix(j);  // shared by both rows (batch 1)
+  ForwardOptions reuse;
+  reuse.edit = &edit;
+  reuse.cache = &prefix;
+  auto tail = model.forward(input.narrow(1, j, kLength - j).expand({2, kLength - j}), reuse);
+  EXPECT_LT(max_abs_diff(tail, full.narrow(1, j, kLength - j)), 1e-5);
+  EXPECT_EQ(baseline.length(), kLength) << "the baseline cache must not be modified";
+}
+
+TEST_F(TransformerTest, LogitPositionsSelectRowsOfTheFullResult) {
+  auto full = model.forward(input);
+  ForwardOptions options;
+  options.logit_positions = torch::tensor({2, 7, 5}, torch::kInt64);
+  auto picked = model.forward(input, options);
+  ASSERT_EQ(picked.size(1), 3);
+  EXPECT_LT(max_abs_diff(picked, full.index_select(1, options.logit_positions)), 1e-6);
+}
+
+TEST_F(TransformerTest, RejectsSequencesLongerThanTheModel) {
+  auto too_long = torch::zeros({1, 33}, torch::kInt64);
+  EXPECT_NE(error_message([&] { model.forward(too_long); }).find("max_position_embeddings"),
+            std::string::npos);
+}
+
+TEST_F(TransformerTest, RejectsTokenIdsOutsideTheVocabulary) {
+  EXPECT_NE(error_message([&] { model.forward(ids({1, 16})); }).find("outside the vocabulary"),
+            std::string::npos);
+}
+
+TEST_F(TransformerTest, RejectsEditOfTheWrongWidth) {
+  AttentionEdit edit{torch::ones({1, kLength - 1}), {}};
+  ForwardOptions options;
+  options.edit = &edit;
+  EXPECT_NE(error_message([&] { model.forward(input, options); }).find("attention edit"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace atman::test
