@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   CLI::App app{"atman: explain a language model's predictions by attention manipulation"};
   app.option_defaults()->always_capture_default();
   app.require_subcommand(1);
+  app.fallthrough();  // -v, -q and --threads may also follow the subcommand
   int verbose = 0;
   bool quiet = false;
   int threads = 0;

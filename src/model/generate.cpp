@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "atman/error.hpp"
 
 namespace atman {
@@ -26,6 +28,7 @@ Generation generate_greedy(const Model& model, const std::string& prompt,
                  config.max_position_embeddings);
   }
 
+  const auto start = std::chrono::steady_clock::now();
   torch::InferenceMode inference;
   KVCache cache;
   ForwardOptions forward;
@@ -40,6 +43,10 @@ Generation generate_greedy(const Model& model, const std::string& prompt,
     out.new_ids.push_back(next);
     input = torch::tensor({next}, torch::kInt64).unsqueeze(0);  // (1, 1)
   }
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  spdlog::debug("prompt {} tokens, generated {} in {:.3f}s ({:.1f} tokens/s)", prompt_length,
+                out.new_ids.size(), elapsed.count(),
+                static_cast<double>(out.new_ids.size()) / std::max(elapsed.count(), 1e-9));
   std::vector<int64_t> all = out.prompt_ids;
   all.insert(all.end(), out.new_ids.begin(), out.new_ids.end());
   out.text = model.tokenizer.decode(all);
