@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "atman/atman_explainer.hpp"
 #include "atman/generate.hpp"
 #include "atman/llama2c_import.hpp"
 #include "atman/model.hpp"
@@ -70,6 +71,29 @@ TEST_F(GoldenTest, ConversionRejectsATruncatedCheckpoint) {
                 convert_llama2c({tmp.path() / "cut.bin", shared / "tok512.model", tmp.path() / "out"});
               }),
               ::testing::HasSubstr("cut.bin: file is 5000 bytes but its header implies 1056540"));
+}
+
+}  // namespace
+}  // namespace atman::test
+
+namespace atman::test {
+namespace {
+
+TEST_F(GoldenTest, TomIsExplainedByTheFirstPieceOfTom) {
+  // The acceptance example: token units, no conceptual co-suppression.
+  Model model = load_model(ATMAN_EMBEDDED_MODEL_DIR);
+  const auto input = make_explain_input(model, "Once upon a time, there was a little boy named Tom. One day,",
+                                        " Tom went to the park");
+  AtmanOptions atman;
+  atman.suppression.conceptual_threshold = std::nullopt;
+  const Explanation e = explain_atman(model, input, {}, atman);
+  const Unit& top = e.units[static_cast<size_t>(e.ranking().front())];
+  ASSERT_EQ(top.token_indices.size(), 1u);
+  const Token& token = input.input_token(top.token_indices.front());
+  EXPECT_EQ(token.piece, "\xE2\x96\x81T");  // "▁T"
+  EXPECT_EQ(top.text, " T");
+  // It is the first "T" of the prompt: the one in "Tom".
+  EXPECT_EQ(top.start, static_cast<int64_t>(input.prompt.find(" Tom")));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 namespace atman::cli {
 
+void setup_explain(CLI::App& app);
 void setup_generate(CLI::App& app);
 void setup_convert_llama2c(CLI::App& app);
 void setup_doctor(CLI::App& app);

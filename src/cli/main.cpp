@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
     atman::set_threads(threads);
   });
 
+  atman::cli::setup_explain(app);
   atman::cli::setup_generate(app);
   atman::cli::setup_convert_llama2c(app);
   atman::cli::setup_doctor(app);

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include "atman/error.hpp"
+#include "atman/utf8.hpp"
 #include "atman_build_paths.hpp"
 #include "../util/install_layout.hpp"
 #include "sentencepiece_shim.h"
@@ -54,15 +55,6 @@ const SentencePieceApi& api() {
 
 void append_string(void* user, const char* text, size_t length) {
   static_cast<std::string*>(user)->append(text, length);
-}
-
-// Number of code points in the first `bytes` bytes of UTF-8 `text`.
-int64_t count_code_points(const std::string& text, size_t bytes) {
-  int64_t n = 0;
-  for (size_t i = 0; i < bytes && i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++n;
-  }
-  return n;
 }
 
 struct EncodeState {

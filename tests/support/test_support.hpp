@@ -89,3 +89,25 @@ std::string error_message(F&& body) {
 }
 
 }  // namespace atman::test
+
+namespace atman::test {
+
+// A tiny random transformer (vocabulary padded to the real tokenizer's 512 pieces) saved with
+// the embedded tokenizer, loaded as a full Model: explanation methods run on it in
+// milliseconds, with real tokenization.
+inline ModelConfig tiny_config_with_tokenizer() {
+  ModelConfig c = tiny_config();
+  c.vocab_size = 512;
+  c.max_position_embeddings = 128;
+  return c;
+}
+
+inline std::filesystem::path write_tiny_model(const std::filesystem::path& dir, uint64_t seed = 7) {
+  const ModelConfig c = tiny_config_with_tokenizer();
+  save_checkpoint(dir, c, random_weights(c, seed, 0.5));
+  std::filesystem::copy_file(std::filesystem::path(ATMAN_EMBEDDED_MODEL_DIR) / "tokenizer.model",
+                             dir / "tokenizer.model", std::filesystem::copy_options::overwrite_existing);
+  return dir;
+}
+
+}  // namespace atman::test

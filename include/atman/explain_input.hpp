@@ -1,0 +1,40 @@
+#pragma once
+// A prompt and target turned into the token sequence every explanation method runs on:
+// x = prompt tokens (with BOS) + target tokens[:-1], length T = P + N − 1.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "atman/model.hpp"
+#include "atman/tokenizer.hpp"
+
+namespace atman {
+
+struct ExplainInput {
+  std::string prompt;
+  std::string target;
+  std::vector<Token> prompt_tokens;  // BOS first when the model uses one; spans in `prompt`
+  std::vector<Token> target_tokens;  // spans in `target`; N >= 1
+
+  int64_t prompt_length() const { return static_cast<int64_t>(prompt_tokens.size()); }  // P
+  int64_t target_length() const { return static_cast<int64_t>(target_tokens.size()); }  // N
+  int64_t input_length() const { return prompt_length() + target_length() - 1; }          // T
+  // (T) int64: prompt + target[:-1], the sequence the model reads.
+  torch::Tensor input_ids() const;
+  // (N) int64: the target ids predicted at positions P−1 .. P+N−2.
+  torch::Tensor target_ids() const;
+  // Token at input position i (prompt tokens, then target tokens).
+  const Token& input_token(int64_t position) const;
+};
+
+// Tokenizes prompt + target as one text, so the target is split exactly as the model would
+// read it after the prompt (" Tom" stays "▁T" "om", not a lone "▁" then "Tom"). When a token
+// straddles the prompt/target boundary the two are tokenized separately instead. Throws
+// atman::Error for an empty prompt or target, a target that yields no tokens, or a sequence
+// longer than the model's context.
+ExplainInput make_explain_input(const Model& model, const std::string& prompt,
+                                const std::string& target);
+
+}  // namespace atman

@@ -1,0 +1,48 @@
+#pragma once
+// The result of any explanation method: what was explained, the units, and the relevance
+// matrix. Writers (text, json, html) only format an Explanation.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "atman/explain_input.hpp"
+#include "atman/units.hpp"
+
+namespace atman {
+
+enum class Postprocess { kNone, kAbsolute, kSquare };
+Postprocess parse_postprocess(const std::string& name);  // "none" | "absolute" | "square"
+std::string postprocess_name(Postprocess p);
+
+// Choices shared by every method: what the units are and how totals are reported.
+struct ExplainOptions {
+  UnitOptions units;
+  Postprocess postprocess = Postprocess::kNone;  // applied to each R[t][u] before summing over t
+  bool normalize = false;                        // scale totals so that max |total| = 1
+};
+
+struct Explanation {
+  std::string method;             // "atman", ...
+  nlohmann::json params;          // every option that shaped the result
+  std::string model_path;
+  std::string model_config_hash;  // "fnv1a64:<hex>" of config.json's bytes
+  ExplainInput input;
+  std::vector<Unit> units;
+  // [t][u]: for AtMan, CE_t(unit u suppressed) − CE_t(baseline), before postprocessing.
+  std::vector<std::vector<double>> relevance;  // (N, U)
+  std::vector<double> total;                   // (U) after postprocessing and normalising
+  std::vector<double> baseline_logprobs;       // (N) log p(target_t | x[:P+t])
+
+  // Unit indices by decreasing total (ties by index).
+  std::vector<int64_t> ranking() const;
+};
+
+// Fills `total` from `relevance` as `options` ask.
+void compute_totals(Explanation& explanation, const ExplainOptions& options);
+
+// Hash of the model's config.json, so outputs say which model produced them.
+std::string model_config_hash(const std::filesystem::path& model_dir);
+
+}  // namespace atman

@@ -1,0 +1,31 @@
+#pragma once
+// Which key positions each AtMan row suppresses, and by how much (DESIGN.md steps 3–4).
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "atman/units.hpp"
+
+namespace atman {
+
+struct SuppressionOptions {
+  double factor = 0.1;  // attention to a suppressed unit is multiplied by this, in [0, 1]
+  // Cosine similarity above which other positions are co-suppressed, in [0, 1]; nullopt = off.
+  std::optional<double> conceptual_threshold = 0.7;
+  // Co-suppressed neighbours get (1 − factor)(1 − cos) + factor; false gives them `factor`.
+  bool modify_factor = true;
+
+  void validate() const;  // throws naming the option
+};
+
+// (U, T) float32: row u holds the factor of every key position when unit u is suppressed.
+// `embeddings` (T, D) are the input token embeddings, used for conceptual co-suppression.
+torch::Tensor suppression_rows(const std::vector<Unit>& units, const torch::Tensor& embeddings,
+                               const SuppressionOptions& options);
+
+// (U) int64: the first position each row suppresses (factor < 1); T when it suppresses none.
+torch::Tensor first_suppressed_positions(const torch::Tensor& rows);
+
+}  // namespace atman

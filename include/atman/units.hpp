@@ -1,0 +1,41 @@
+#pragma once
+// The parts of the input an explanation scores: single tokens, or groups of tokens (words,
+// sentences, paragraphs, pieces between a custom delimiter). A unit is suppressed as a whole.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "atman/explain_input.hpp"
+
+namespace atman {
+
+enum class Granularity { kToken, kWord, kSentence, kParagraph, kDelimiter };
+
+// "token" | "word" | "sentence" | "paragraph" | "delimiter"; throws for anything else.
+Granularity parse_granularity(const std::string& name);
+std::string granularity_name(Granularity g);
+
+struct Unit {
+  int64_t index = 0;
+  std::vector<int64_t> token_indices;  // input positions (into prompt + target[:-1])
+  std::string source = "prompt";       // the text the span refers to: "prompt" or "target"
+  int64_t start = 0;                   // characters into `source`
+  int64_t length = 0;
+  std::string text;                    // the span's text
+};
+
+struct UnitOptions {
+  Granularity granularity = Granularity::kToken;
+  std::string delimiter;        // for kDelimiter: split after each occurrence; non-empty
+  bool explain_target = false;  // also make units of target[:-1] (explained by earlier tokens)
+};
+
+// Units of the prompt (and, with explain_target, of target[:-1]). Within each text, the spans
+// of the units tile it: every character belongs to exactly one unit. BOS is never a unit.
+std::vector<Unit> build_units(const ExplainInput& input, const UnitOptions& options);
+
+// Character offsets [0, n) of `text` where a new unit begins, for a text-level granularity.
+std::vector<int64_t> unit_boundaries(const std::u32string& text, Granularity granularity,
+                                     const std::u32string& delimiter);
+
+}  // namespace atman

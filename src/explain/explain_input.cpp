@@ -1,0 +1,80 @@
+#include "atman/explain_input.hpp"
+
+#include "atman/error.hpp"
+#include "atman/utf8.hpp"
+
+namespace atman {
+namespace {
+
+// Re-bases a token's spans by subtracting `chars` characters and `bytes` bytes.
+Token shifted(Token t, int64_t chars, int64_t bytes) {
+  t.start -= chars;
+  t.byte_start -= bytes;
+  return t;
+}
+
+}  // namespace
+
+torch::Tensor ExplainInput::input_ids() const {
+  std::vector<int64_t> ids;
+  for (const auto& t : prompt_tokens) ids.push_back(t.id);
+  for (int64_t i = 0; i + 1 < target_length(); ++i) ids.push_back(target_tokens[static_cast<size_t>(i)].id);
+  return torch::tensor(ids, torch::kInt64);
+}
+
+torch::Tensor ExplainInput::target_ids() const {
+  std::vector<int64_t> ids;
+  for (const auto& t : target_tokens) ids.push_back(t.id);
+  return torch::tensor(ids, torch::kInt64);
+}
+
+const Token& ExplainInput::input_token(int64_t position) const {
+  if (position < prompt_length()) return prompt_tokens.at(static_cast<size_t>(position));
+  return target_tokens.at(static_cast<size_t>(position - prompt_length()));
+}
+
+ExplainInput make_explain_input(const Model& model, const std::string& prompt,
+                                const std::string& target) {
+  if (prompt.empty()) throw Error("the prompt is empty");
+  if (target.empty()) throw Error("the target is empty");
+  ExplainInput in;
+  in.prompt = prompt;
+  in.target = target;
+
+  const bool add_bos = model.transformer.config().bos_token_id >= 0;
+  const auto joint = model.tokenizer.encode(prompt + target, add_bos);
+  const auto boundary = static_cast<int64_t>(prompt.size());
+  bool straddles = false;
+  for (const auto& t : joint) {
+    if (t.byte_length > 0 && t.byte_start < boundary && t.byte_start + t.byte_length > boundary) {
+      straddles = true;
+    }
+  }
+  if (!straddles) {
+    const int64_t prompt_chars = count_code_points(prompt);
+    for (const auto& t : joint) {
+      // Zero-length pieces (BOS, continuation bytes) follow the token before them.
+      const bool in_prompt = t.byte_length == 0 ? in.target_tokens.empty() : t.byte_start < boundary;
+      if (in_prompt) {
+        in.prompt_tokens.push_back(t);
+      } else {
+        in.target_tokens.push_back(shifted(t, prompt_chars, boundary));
+      }
+    }
+  } else {
+    in.prompt_tokens = model.tokenizer.encode(prompt, add_bos);
+    in.target_tokens = model.tokenizer.encode(target, false);
+  }
+  if (in.prompt_length() == (add_bos ? 1 : 0)) throw Error("the prompt yields no tokens");
+  if (in.target_tokens.empty()) throw Error("the target '" + target + "' yields no tokens");
+
+  const int64_t limit = model.transformer.config().max_position_embeddings;
+  if (in.input_length() > limit) {
+    throw Error("prompt and target are " + std::to_string(in.input_length()) +
+                " tokens together, longer than the model's max_position_embeddings (" +
+                std::to_string(limit) + ")");
+  }
+  return in;
+}
+
+}  // namespace atman

@@ -1,0 +1,73 @@
+#include "atman/explanation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <numeric>
+#include <sstream>
+
+#include "atman/error.hpp"
+
+namespace atman {
+
+Postprocess parse_postprocess(const std::string& name) {
+  if (name == "none") return Postprocess::kNone;
+  if (name == "absolute") return Postprocess::kAbsolute;
+  if (name == "square") return Postprocess::kSquare;
+  throw Error("unknown postprocess '" + name + "' (expected none, absolute, square)");
+}
+
+std::string postprocess_name(Postprocess p) {
+  switch (p) {
+    case Postprocess::kNone: return "none";
+    case Postprocess::kAbsolute: return "absolute";
+    case Postprocess::kSquare: return "square";
+  }
+  return "none";
+}
+
+std::vector<int64_t> Explanation::ranking() const {
+  std::vector<int64_t> order(total.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return total[a] > total[b]; });
+  return order;
+}
+
+void compute_totals(Explanation& e, const ExplainOptions& options) {
+  const size_t U = e.units.size();
+  e.total.assign(U, 0.0);
+  for (const auto& row : e.relevance) {
+    for (size_t u = 0; u < U; ++u) {
+      const double r = row[u];
+      e.total[u] += options.postprocess == Postprocess::kAbsolute ? std::abs(r)
+                    : options.postprocess == Postprocess::kSquare ? r * r
+                                                                  : r;
+    }
+  }
+  if (options.normalize) {
+    double peak = 0.0;
+    for (double v : e.total) peak = std::max(peak, std::abs(v));
+    if (peak > 0.0) {
+      for (double& v : e.total) v /= peak;
+    }
+  }
+}
+
+std::string model_config_hash(const std::filesystem::path& model_dir) {
+  std::ifstream in(model_dir / "config.json", std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  // FNV-1a, 64 bit: stable across platforms and enough to tell configs apart.
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : buffer.str()) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(h));
+  return std::string("fnv1a64:") + hex;
+}
+
+}  // namespace atman

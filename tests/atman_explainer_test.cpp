@@ -1,0 +1,172 @@
+// The batched, prefix-reusing AtMan explainer against the definition, computed row by row in
+// the plainest way on a tiny model.
+#include "atman/atman_explainer.hpp"
+
+#include "support/test_support.hpp"
+
+namespace atman::test {
+namespace {
+
+class AtmanExplainerTest : public SeededTest {
+ protected:
+  TempDir tmp;
+  Model model = load_model(write_tiny_model(tmp.path()));
+  ExplainInput input = make_explain_input(model, "The cat sat on the mat. The dog ran.", " The cat ran");
+
+  // DESIGN.md steps 1–6 for one unit, with nothing shared between rows: full sequence, every
+  // logit, the edit built from the definition.
+  std::vector<double> definition_row(const Unit& unit, const SuppressionOptions& s,
+                                     const std::vector<bool>& layers = {}) {
+    const auto ids = input.input_ids().unsqueeze(0);
+    const int64_t P = input.prompt_length(), N = input.target_length(), T = input.input_length();
+    auto ce = [&](const torch::Tensor& logits) {
+      std::vector<double> out;
+      auto logp = torch::log_softmax(logits[0], -1);
+      for (int64_t t = 0; t < N; ++t) {
+        out.push_back(-logp[P - 1 + t][input.target_tokens[t].id].item<double>());
+      }
+      return out;
+    };
+    const auto base = ce(model.transformer.forward(ids));
+    auto e = model.transformer.embed(ids)[0];
+    std::vector<double> factor(T, 1.0);
+    for (int64_t j : unit.token_indices) {
+      for (int64_t k = 0; k < T; ++k) {
+        double f = 1.0;
+        if (k == j) {
+          f = s.factor;
+        } else if (s.conceptual_threshold) {
+          const double cos = torch::cosine_similarity(e[j], e[k], 0).item<double>();
+          if (cos >= *s.conceptual_threshold) {
+            f = s.modify_factor ? (1 - s.factor) * (1 - cos) + s.factor : s.factor;
+          }
+        }
+        factor[k] = std::min(factor[k], f);
+      }
+    }
+    AttentionEdit edit{torch::tensor(factor, torch::kFloat32).unsqueeze(0), layers};
+    ForwardOptions options;
+    options.edit = &edit;
+    const auto perturbed = ce(model.transformer.forward(ids, options));
+    std::vector<double> r(N);
+    for (int64_t t = 0; t < N; ++t) r[t] = perturbed[t] - base[t];
+    return r;
+  }
+
+  void expect_matches_definition(const ExplainOptions& options, const AtmanOptions& atman,
+                                 const std::vector<bool>& layers = {}) {
+    const Explanation e = explain_atman(model, input, options, atman);
+    ASSERT_EQ(e.relevance.size(), static_cast<size_t>(input.target_length()));
+    double largest = 0.0;
+    for (const Unit& u : e.units) {
+      const auto expected = definition_row(u, atman.suppression, layers);
+      for (size_t t = 0; t < expected.size(); ++t) {
+        EXPECT_NEAR(e.relevance[t][u.index], expected[t], 1e-5) << "unit " << u.index << " target " << t;
+        largest = std::max(largest, std::abs(expected[t]));
+      }
+    }
+    EXPECT_GT(largest, 1e-3) << "the edit should move some target token";
+  }
+};
+
+TEST_F(AtmanExplainerTest, TokenUnitsMatchTheDefinition) {
+  AtmanOptions atman;
+  atman.suppression.conceptual_threshold = std::nullopt;
+  atman.batch_size = 3;  // several batches with different shared prefixes
+  expect_matches_definition({}, atman);
+}
+
+TEST_F(AtmanExplainerTest, ConceptualCoSuppressionMatchesTheDefinition) {
+  AtmanOptions atman;
+  atman.suppression.conceptual_threshold = 0.3;  // low enough that neighbours exist here
+  const auto rows = suppression_rows(build_units(input, {}), model.transformer.embed(input.input_ids().unsqueeze(0))[0],
+                                     atman.suppression);
+  EXPECT_GT((rows < 1.0f).sum().item<int64_t>(), static_cast<int64_t>(rows.size(0)))
+      << "some row should co-suppress a neighbour";
+  atman.batch_size = 4;
+  expect_matches_definition({}, atman);
+  atman.suppression.modify_factor = false;
+  expect_matches_definition({}, atman);
+}
+
+TEST_F(AtmanExplainerTest, WordUnitsSuppressAllTheirTokensTogether) {
+  ExplainOptions options;
+  options.units.granularity = Granularity::kWord;
+  AtmanOptions atman;
+  atman.suppression.conceptual_threshold = std::nullopt;
+  atman.suppression.factor = 0.0;
+  expect_matches_definition(options, atman);
+}
+
+TEST_F(AtmanExplainerTest, LayerSubsetMatchesTheDefinition) {
+  AtmanOptions atman;
+  atman.suppression.conceptual_threshold = std::nullopt;
+  atman.layers = {1};
+  expect_matches_definition({}, atman, {false, true});
+}
+
+TEST_F(AtmanExplainerTest, NaiveModeGivesTheSameValuesWithMoreWork) {
+  AtmanOptions fast, naive;
+  naive.naive = true;
+  naive.batch_size = fast.batch_size = 2;
+  AtmanStats fast_stats, naive_stats;
+  const auto a = explain_atman(model, input, {}, fast, &fast_stats);
+  const auto b = explain_atman(model, input, {}, naive, &naive_stats);
+  for (size_t t = 0; t < a.relevance.size(); ++t) {
+    for (size_t u = 0; u < a.units.size(); ++u) EXPECT_NEAR(a.relevance[t][u], b.relevance[t][u], 1e-5);
+  }
+  EXPECT_LT(fast_stats.positions_computed, naive_stats.positions_computed);
+}
+
+TEST_F(AtmanExplainerTest, TargetUnitsOnlyExplainLaterTargetTokens) {
+  ExplainOptions options;
+  options.units.explain_target = true;
+  AtmanOptions atman;
+  atman.suppression.conceptual_threshold = std::nullopt;
+  const auto e = explain_atman(model, input, options, atman);
+  const int64_t P = input.prompt_length();
+  int target_units = 0;
+  for (const Unit& u : e.units) {
+    if (u.source != "target") continue;
+    ++target_units;
+    const int64_t j = u.token_indices.front() - P;  // target token index the unit holds
+    for (int64_t t = 0; t <= j; ++t) EXPECT_EQ(e.relevance[t][u.index], 0.0) << "causality";
+    EXPECT_GT(std::abs(e.relevance[j + 1][u.index]), 0.0);
+  }
+  EXPECT_EQ(target_units, input.target_length() - 1);  // target[:-1]
+}
+
+TEST_F(AtmanExplainerTest, TotalsPostprocessAndNormalize) {
+  ExplainOptions plain, squared;
+  squared.postprocess = Postprocess::kSquare;
+  squared.normalize = true;
+  AtmanOptions atman;
+  const auto a = explain_atman(model, input, plain, atman);
+  const auto b = explain_atman(model, input, squared, atman);
+  double peak = 0.0, raw_peak = 0.0;
+  std::vector<double> squares(a.units.size(), 0.0);
+  for (const auto& row : a.relevance) {
+    for (size_t u = 0; u < row.size(); ++u) squares[u] += row[u] * row[u];
+  }
+  for (double v : squares) raw_peak = std::max(raw_peak, v);
+  for (size_t u = 0; u < b.total.size(); ++u) {
+    EXPECT_NEAR(b.total[u], squares[u] / raw_peak, 1e-9);
+    peak = std::max(peak, std::abs(b.total[u]));
+  }
+  EXPECT_DOUBLE_EQ(peak, 1.0);
+}
+
+TEST_F(AtmanExplainerTest, OptionsAreValidated) {
+  AtmanOptions bad;
+  bad.suppression.factor = 1.5;
+  EXPECT_THAT(error_message([&] { explain_atman(model, input, {}, bad); }), ::testing::HasSubstr("--factor"));
+  bad = {};
+  bad.suppression.conceptual_threshold = -0.1;
+  EXPECT_THAT(error_message([&] { explain_atman(model, input, {}, bad); }),
+              ::testing::HasSubstr("--conceptual-threshold"));
+  EXPECT_THAT(error_message([&] { parse_layer_list("0,7", 2); }), ::testing::HasSubstr("'7' is not a layer"));
+  EXPECT_EQ(parse_layer_list("1,0-1", 2), (std::vector<int64_t>{0, 1}));
+}
+
+}  // namespace
+}  // namespace atman::test
