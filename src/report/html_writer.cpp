@@ -69,7 +69,12 @@ function show(view) {
   document.querySelectorAll('button[data-view]').forEach(b => b.classList.toggle('active', +b.dataset.view === view));
   document.getElementById('peak').textContent = peak.toPrecision(4);
 }
-document.querySelectorAll('button[data-view]').forEach(b => b.addEventListener('click', () => show(+b.dataset.view)));
+document.querySelectorAll('button[data-view]').forEach(b => b.addEventListener('click', () => {
+  show(+b.dataset.view);
+  history.replaceState(null, '', '#view=' + b.dataset.view);
+}));
+const linked = location.hash.match(/view=(-?\d+)/);  // page.html#view=2 opens target token 2
+if (linked) show(+linked[1]);
 )";
 
 }  // namespace

@@ -83,19 +83,15 @@ void write_text(const Explanation& e, std::ostream& out, bool ansi_colors, int t
   for (const Unit& u : e.units) {
     if (u.source == "prompt") out << shade(u.text, e.total[static_cast<size_t>(u.index)], peak);
   }
-  out << "\nTarget:";
-  bool target_units = false;
+  // Target units (with --explain-target) are shaded; the last target token is never a unit.
+  out << "\nTarget: \"";
+  size_t plain_from = 0;
   for (const Unit& u : e.units) {
     if (u.source != "target") continue;
-    if (!target_units) out << " ";
-    target_units = true;
     out << shade(u.text, e.total[static_cast<size_t>(u.index)], peak);
+    plain_from = static_cast<size_t>(in.target_tokens.back().byte_start);
   }
-  if (target_units) {
-    out << in.target.substr(static_cast<size_t>(in.target_tokens.back().byte_start));
-  } else {
-    out << " " << in.target;
-  }
+  out << in.target.substr(plain_from) << "\"";
   out << "\n(log p of the target: " << fixed(target_logprob(e), 4) << " over "
       << in.target_length() << " tokens; method " << e.method << ")\n\nTop units:\n";
   write_table(e, out, static_cast<size_t>(std::max(top_k, 1)));

@@ -28,3 +28,40 @@ atman_cli_test(convert_rejects_non_llama2c_file 1 "error: .*tokenizer.model: imp
 string(REPEAT " Lily" 600 LONG_PROMPT)
 atman_cli_test(prompt_too_long 1 "error: prompt is [0-9]+ tokens, longer than the model's max_position_embeddings \\(512\\)"
   -- ${ATMAN_EXE} generate --prompt ${LONG_PROMPT})
+
+# explain: the main job, its outputs and its bad input.
+set(TOM_PROMPT "Once upon a time, there was a little boy named Tom. One day,")
+set(TOM_TARGET " Tom went to the park")
+atman_cli_test(explain_text_ranks_tom_first 0 "\n1\t13\tprompt\t46\t2\t[0-9.]+\t\" T\""
+  -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --conceptual-threshold off)
+atman_cli_test(explain_json_schema 0 "^\\{\"schema\":\"atman.explanation/v1\",\"model\":\\{\"path\""
+  -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --format json)
+atman_cli_test(explain_html_to_file 0 "explained"
+  -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --format html
+     --output ${CMAKE_CURRENT_BINARY_DIR}/explain_smoke.html)
+atman_cli_test(explain_files_and_sentences 0 "sentence"
+  -- ${ATMAN_EXE} explain --prompt-file ${DATA}/lily_prompt.txt --target-file ${DATA}/lily_target.txt
+     --granularity sentence --format json)
+# CMake drops empty arguments, so a shell passes the empty target as a user would type it.
+atman_cli_test(explain_empty_target 1 "error: the target is empty"
+  -- sh -c "exec \"$0\" explain --prompt 'One day,' --target ''" ${ATMAN_EXE})
+atman_cli_test(explain_missing_prompt 1 "error: the prompt is empty"
+  -- ${ATMAN_EXE} explain --target ${TOM_TARGET})
+atman_cli_test(explain_target_without_tokens 1 "error: the target ' ' yields no tokens"
+  -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target " ")
+atman_cli_test(explain_factor_out_of_range 1 "error: --factor must lie in \\[0, 1\\], got 1.5"
+  -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --factor 1.5)
+atman_cli_test(explain_threshold_out_of_range 1 "error: --conceptual-threshold must lie in \\[0, 1\\]"
+  -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --conceptual-threshold 2)
+atman_cli_test(explain_threshold_not_a_number 1 "error: --conceptual-threshold must be a number"
+  -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --conceptual-threshold high)
+atman_cli_test(explain_unknown_granularity 1 "error: unknown granularity 'letter'"
+  -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --granularity letter)
+atman_cli_test(explain_unwritable_output 1 "error: cannot write output file '/nonexistent/dir/out.json'"
+  -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --output /nonexistent/dir/out.json)
+atman_cli_test(explain_missing_prompt_file 1 "error: --prompt-file: cannot read '/nonexistent.txt'"
+  -- ${ATMAN_EXE} explain --prompt-file /nonexistent.txt --target ${TOM_TARGET})
+atman_cli_test(explain_bad_layers 1 "error: --layers: '9' is not a layer index in \\[0, 4\\]"
+  -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --layers 0,9)
+atman_cli_test(explain_prompt_too_long 1 "error: prompt and target are [0-9]+ tokens together, longer than the model's max_position_embeddings \\(512\\)"
+  -- ${ATMAN_EXE} explain --prompt ${LONG_PROMPT} --target ${TOM_TARGET})
