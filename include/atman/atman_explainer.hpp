@@ -14,8 +14,10 @@ namespace atman {
 struct AtmanOptions {
   SuppressionOptions suppression;
   std::vector<int64_t> layers;  // layers whose attention is edited; empty = all
-  int64_t batch_size = 0;       // suppression rows per forward pass; 0 = from max_memory_bytes
-  int64_t max_memory_bytes = int64_t{2} << 30;  // activation budget when choosing the batch
+  int64_t batch_size = 0;  // suppression rows per forward pass; 0 = as many as max_memory_bytes allows
+  // Activation budget of one perturbed pass; 0 = that of one plain forward pass of the whole
+  // sequence (at least 64 MiB), so an explanation peaks near the memory of inference.
+  int64_t max_memory_bytes = 0;
   // Reference mode (--naive): every row recomputes all T positions and projects every
   // position to the vocabulary. Same values, more work.
   bool naive = false;
@@ -29,15 +31,19 @@ struct AtmanStats {
   int64_t forward_passes = 0;  // batched passes, baseline included
   int64_t batch_size = 0;      // rows per pass used
   int64_t positions_computed = 0;  // Σ over rows of positions recomputed
+  double flops = 0;                // forward_flops() summed over all passes
 };
 
 Explanation explain_atman(const Model& model, const ExplainInput& input,
                           const ExplainOptions& options, const AtmanOptions& atman,
                           AtmanStats* stats = nullptr);
 
-// The batch size that keeps one pass's activations under `max_memory_bytes`.
-int64_t atman_batch_size(const ModelConfig& config, int64_t sequence_length,
-                         int64_t max_memory_bytes);
+// Estimated peak activation bytes of one row recomputing `tail` positions of a `length`-token
+// sequence and projecting `logit_positions` of them to the vocabulary (float32).
+int64_t atman_row_bytes(const ModelConfig& config, int64_t length, int64_t tail, int64_t logit_positions);
+
+// The budget used when AtmanOptions::max_memory_bytes is 0.
+int64_t default_memory_budget(const ModelConfig& config, int64_t length);
 
 // "0,2,5-7" -> {0, 2, 5, 6, 7}; throws for malformed lists or layers >= num_layers.
 std::vector<int64_t> parse_layer_list(const std::string& text, int64_t num_layers);

@@ -22,8 +22,10 @@ struct Model {
 // Loads `dir`; every failure is an atman::Error starting "loading model 'DIR': ".
 Model load_model(const std::filesystem::path& dir, const LoadOptions& options = {});
 
-// $ATMAN_MODEL if set, else the embedded stories260K: next to an installed executable
+// The embedded stories260K: next to an installed executable
 // (<prefix>/share/atman/models/stories260K), else in the source tree it was built from.
+std::filesystem::path embedded_model_dir();
+// $ATMAN_MODEL if set, else embedded_model_dir().
 std::filesystem::path default_model_dir();
 
 }  // namespace atman

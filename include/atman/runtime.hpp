@@ -11,7 +11,19 @@ struct RuntimeInfo {
   std::string blas_library;  // file that defines the sgemm_ the process resolves, or "unknown"
   int torch_threads = 0;     // intra-op threads
   int blas_threads = 0;      // OpenBLAS's own pool, 0 when not OpenBLAS
+  std::string blas_core;     // OpenBLAS's kernel family ("SkylakeX", "Haswell", ...), or ""
 };
+
+// Two settings that only take effect when the libraries load, so this sets them and then
+// re-executes the program once (call it first thing in main(); it returns when nothing changes):
+// - OpenBLAS picks its kernels from the CPU model, and a model newer than the library (seen
+//   here: Xeon family 6 model 207 with OpenBLAS 0.3.21) falls back to "Prescott" SSE3 kernels,
+//   4× slower. OPENBLAS_CORETYPE is then set to SkylakeX (AVX-512) or Haswell (AVX2).
+// - libtorch's OpenMP threads and OpenBLAS's own threads take turns on the same cores; with
+//   OpenMP's default active waiting, each pool spins while the other works (measured: an
+//   explanation 2.3× slower). OMP_WAIT_POLICY=PASSIVE makes idle OpenMP threads sleep.
+// Variables the user has set are left alone.
+void configure_runtime_environment(char** argv);
 
 RuntimeInfo runtime_info();
 

@@ -45,6 +45,12 @@ struct ForwardOptions {
   torch::Tensor logit_positions;
 };
 
+// Floating-point operations of one forward pass: `rows` sequences computing `new_positions`
+// each after `past` cached ones, projecting `logit_positions` of each to the vocabulary.
+// Counts the matmuls (2 per multiply-add), which dominate; norms and softmax are left out.
+double forward_flops(const ModelConfig& config, int64_t rows, int64_t new_positions, int64_t past,
+                     int64_t logit_positions);
+
 class Transformer {
  public:
   Transformer(ModelConfig config, TransformerWeights weights);

@@ -9,5 +9,7 @@ void setup_explain(CLI::App& app);
 void setup_generate(CLI::App& app);
 void setup_convert_llama2c(CLI::App& app);
 void setup_doctor(CLI::App& app);
+void setup_bench(CLI::App& app);
+void setup_init_model(CLI::App& app);
 
 }  // namespace atman::cli

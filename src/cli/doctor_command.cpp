@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include <iostream>
 
 #include "atman/runtime.hpp"
@@ -11,6 +12,9 @@ void run_doctor() {
   const bool openblas = info.blas_library.find("openblas") != std::string::npos;
   std::cout << "libtorch:        " << info.torch_version << "\n"
             << "BLAS (sgemm_):   " << info.blas_library << (openblas ? "" : "  <- NOT OpenBLAS") << "\n"
+            << "BLAS kernels:    " << (info.blas_core.empty() ? "unknown" : info.blas_core)
+            << (std::getenv("OPENBLAS_CORETYPE") ? " (OPENBLAS_CORETYPE)" : "") << "\n"
+            << "OMP_WAIT_POLICY: " << (std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : "(unset)") << "\n"
             << "torch threads:   " << info.torch_threads << "\n"
             << "OpenBLAS threads: " << info.blas_threads << "\n";
   std::cout << "matmul 1024x1024 float32: " << matmul_gflops(1024, 5) << " GFLOP/s" << std::endl;

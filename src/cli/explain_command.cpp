@@ -31,7 +31,7 @@ struct ExplainCommandOptions {
   std::string postprocess = "none";
   bool normalize = false;
   int64_t batch_size = 0;
-  std::string max_memory = "2G";
+  std::string max_memory = "auto";
   bool naive = false;
   std::string format = "text";
   std::string output = "-";
@@ -74,7 +74,7 @@ void run_explain(const ExplainCommandOptions& o) {
   atman.suppression.modify_factor = !o.no_modify_factor;
   atman.suppression.validate();
   atman.batch_size = o.batch_size;
-  atman.max_memory_bytes = parse_byte_size(o.max_memory, "--max-memory");
+  atman.max_memory_bytes = o.max_memory == "auto" ? 0 : parse_byte_size(o.max_memory, "--max-memory");
   atman.naive = o.naive;
   const ReportFormat format = parse_report_format(o.format);
   const std::string prompt = o.prompt_file.empty() ? o.prompt : read_text_file(o.prompt_file, "--prompt-file");
@@ -129,7 +129,7 @@ void setup_explain(CLI::App& app) {
   cmd->add_flag("--normalize", o->normalize, "scale totals so that the largest |total| is 1");
   cmd->add_option("--batch-size", o->batch_size, "suppression rows per forward pass; 0 chooses from --max-memory")
       ->capture_default_str();
-  cmd->add_option("--max-memory", o->max_memory, "activation memory budget for choosing the batch (e.g. 512M, 2G)")
+  cmd->add_option("--max-memory", o->max_memory, "activation budget of one batched pass (e.g. 512M, 2G); auto = one plain forward pass, at least 64M")
       ->capture_default_str();
   cmd->add_flag("--naive", o->naive, "reference mode: recompute every position and all logits for every row");
   cmd->add_option("--format", o->format, "text, json or html")->capture_default_str();

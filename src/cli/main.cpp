@@ -28,6 +28,7 @@ void init_logging(int verbose, bool quiet) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  atman::configure_runtime_environment(argv);
   CLI::App app{"atman: explain a language model's predictions by attention manipulation"};
   app.option_defaults()->always_capture_default();
   app.require_subcommand(1);
@@ -46,6 +47,8 @@ int main(int argc, char** argv) {
   atman::cli::setup_explain(app);
   atman::cli::setup_generate(app);
   atman::cli::setup_convert_llama2c(app);
+  atman::cli::setup_bench(app);
+  atman::cli::setup_init_model(app);
   atman::cli::setup_doctor(app);
 
   try {

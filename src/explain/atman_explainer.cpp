@@ -22,7 +22,7 @@ torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& ta
 void AtmanOptions::validate(const ModelConfig& config) const {
   suppression.validate();
   if (batch_size < 0) throw Error("--batch-size must be >= 0 (0 chooses from memory)");
-  if (max_memory_bytes <= 0) throw Error("--max-memory must be > 0");
+  if (max_memory_bytes < 0) throw Error("--max-memory must be >= 0 (0 = automatic)");
   for (int64_t l : layers) {
     if (l < 0 || l >= config.num_hidden_layers) {
       throw Error("--layers: layer " + std::to_string(l) + " does not exist (the model has " +
@@ -31,14 +31,17 @@ void AtmanOptions::validate(const ModelConfig& config) const {
   }
 }
 
-int64_t atman_batch_size(const ModelConfig& c, int64_t T, int64_t max_memory_bytes) {
-  // Per row and float32: scores and probabilities (H·T·T, a few live copies), the residual
-  // stream and its projections (~8·D per position), the FFN (~3·I), keys/values of all layers.
-  const int64_t per_position = 4 * (3 * c.num_attention_heads * T + 8 * c.hidden_size +
-                                    3 * c.intermediate_size +
-                                    2 * c.num_hidden_layers * c.num_key_value_heads * c.head_dim);
-  const int64_t per_row = std::max<int64_t>(1, per_position * T + 4 * c.vocab_size * 4);
-  return std::max<int64_t>(1, max_memory_bytes / per_row);
+int64_t atman_row_bytes(const ModelConfig& c, int64_t length, int64_t tail, int64_t logit_positions) {
+  // Live at the peak of one layer: the residual stream, norms and projections (~8·D), the FFN
+  // (3·I), a few copies of the scores (4·H·S: raw, shifted and scaled, masked, softmax), the
+  // keys/values of the layer for all S positions; then the logits and their log-softmax.
+  const int64_t per_position = 8 * c.hidden_size + 3 * c.intermediate_size +
+                               4 * c.num_attention_heads * length + 4 * c.num_key_value_heads * c.head_dim;
+  return 4 * (tail * per_position + 2 * logit_positions * c.vocab_size);
+}
+
+int64_t default_memory_budget(const ModelConfig& c, int64_t length) {
+  return std::max<int64_t>(int64_t{64} << 20, atman_row_bytes(c, length, length, length));
 }
 
 std::vector<int64_t> parse_layer_list(const std::string& text, int64_t num_layers) {
@@ -113,14 +116,22 @@ Explanation explain_atman(const Model& model, const ExplainInput& input,
   // the positions before its earliest suppression, and recomputes only the rest.
   const auto first = first_suppressed_positions(rows);  // (U)
   const auto order = std::get<1>(first.sort(/*stable=*/true, 0, false));
-  const int64_t batch = atman.batch_size > 0 ? atman.batch_size : atman_batch_size(config, T, atman.max_memory_bytes);
+  const int64_t budget = atman.max_memory_bytes > 0 ? atman.max_memory_bytes : default_memory_budget(config, T);
 
   auto relevance = torch::zeros({N, U}, torch::kFloat64);  // (N, U)
-  AtmanStats counted{U, 1, std::min(batch, U), T};
-  for (int64_t begin = 0; begin < U; begin += batch) {
-    const auto chosen = order.narrow(0, begin, std::min(batch, U - begin));  // (B)
-    const int64_t B = chosen.size(0);
-    const int64_t start = atman.naive ? 0 : first.index_select(0, chosen).min().item<int64_t>();
+  AtmanStats counted{U, 1, 0, T, forward_flops(config, 1, T, 0, N)};
+  for (int64_t begin = 0, B = 0; begin < U; begin += B) {
+    // The batch starts at its earliest row's first suppressed position; rows further along the
+    // order start later, so later batches recompute less and fit more rows in the budget.
+    const int64_t start = atman.naive ? 0 : first[order[begin]].item<int64_t>();
+    B = atman.batch_size;
+    if (B <= 0) {
+      const int64_t logits = atman.naive ? T : std::min(N, T - start);
+      B = std::max<int64_t>(1, budget / atman_row_bytes(config, T, T - start, logits));
+    }
+    B = std::min(B, U - begin);
+    counted.batch_size = std::max(counted.batch_size, B);
+    const auto chosen = order.narrow(0, begin, B);  // (B)
     // Target tokens predicted before `start` cannot change: their relevance stays 0.
     const int64_t logit_from = std::max(first_logit, start);
     if (logit_from > first_logit + N - 1) continue;
@@ -148,10 +159,12 @@ Explanation explain_atman(const Model& model, const ExplainInput& input,
     relevance.narrow(0, t0, N - t0).index_copy_(1, chosen, delta);
     counted.forward_passes += 1;
     counted.positions_computed += B * (T - start);
+    counted.flops += forward_flops(config, B, T - start, start,
+                                   atman.naive ? T : first_logit + N - logit_from);
   }
   if (stats != nullptr) *stats = counted;
-  spdlog::debug("atman: {} units, {} passes of up to {} rows, {} positions recomputed", U,
-                counted.forward_passes, counted.batch_size, counted.positions_computed);
+  spdlog::debug("atman: {} units, {} passes of up to {} rows, {} positions recomputed, {:.3g} GFLOP",
+                U, counted.forward_passes, counted.batch_size, counted.positions_computed, counted.flops / 1e9);
 
   e.relevance.assign(static_cast<size_t>(N), std::vector<double>(static_cast<size_t>(U)));
   auto r = relevance.accessor<double, 2>();

@@ -34,6 +34,10 @@ Model load_model(const std::filesystem::path& dir, const LoadOptions& options) {
 
 std::filesystem::path default_model_dir() {
   if (const char* env = std::getenv("ATMAN_MODEL"); env != nullptr && *env != '\0') return env;
+  return embedded_model_dir();
+}
+
+std::filesystem::path embedded_model_dir() {
   return installed_or_built(std::filesystem::path(ATMAN_INSTALL_MODELS_DIR) / kDefaultModelName,
                             std::filesystem::path(ATMAN_SOURCE_MODELS_DIR) / kDefaultModelName);
 }

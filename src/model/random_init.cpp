@@ -17,7 +17,7 @@ TransformerWeights random_weights(const ModelConfig& config, uint64_t seed, doub
   const int64_t kv_rows = config.num_key_value_heads * config.head_dim;
 
   TransformerWeights w;
-  w.embed_tokens = normal({V, D}, 1.0);
+  w.embed_tokens = normal({V, D}, init_std);  // as Hugging Face initialises Llama embeddings
   for (int64_t l = 0; l < config.num_hidden_layers; ++l) {
     LayerWeights layer;
     layer.input_norm = norm_weight();

@@ -187,6 +187,22 @@ torch::Tensor Transformer::forward_embeddings(const torch::Tensor& embeddings,
   return torch::linear(h, weights_.lm_head).to(torch::kFloat32);  // (B, n, V)
 }
 
+double forward_flops(const ModelConfig& c, int64_t rows, int64_t new_positions, int64_t past,
+                     int64_t logit_positions) {
+  const double D = static_cast<double>(c.hidden_size), I = static_cast<double>(c.intermediate_size);
+  const double q = static_cast<double>(c.num_attention_heads * c.head_dim);
+  const double kv = static_cast<double>(c.num_key_value_heads * c.head_dim);
+  const double n = static_cast<double>(new_positions);
+  // Each new position attends to (on average) past + (n + 1) / 2 keys under the causal mask,
+  // but the scores are computed for all past + n keys: count what is computed.
+  const double keys = static_cast<double>(past + new_positions);
+  const double projections = 2.0 * n * (D * q + 2.0 * D * kv + q * D + 3.0 * D * I);
+  const double attention = 2.0 * 2.0 * n * q * keys;  // q·k scores and probabilities·v
+  const double per_row = static_cast<double>(c.num_hidden_layers) * (projections + attention) +
+                         2.0 * static_cast<double>(logit_positions) * D * static_cast<double>(c.vocab_size);
+  return per_row * static_cast<double>(rows);
+}
+
 int64_t Transformer::parameter_bytes() const {
   auto bytes = [](const torch::Tensor& t) { return t.numel() * t.element_size(); };
   int64_t total = bytes(weights_.embed_tokens) + bytes(weights_.final_norm);

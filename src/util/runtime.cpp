@@ -1,6 +1,7 @@
 #include "atman/runtime.hpp"
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -15,6 +16,12 @@ namespace {
 
 using OpenblasGetThreads = int (*)();
 using OpenblasSetThreads = void (*)(int);
+using OpenblasGetCorename = char* (*)();
+
+std::string openblas_core() {
+  auto get = reinterpret_cast<OpenblasGetCorename>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  return get != nullptr ? std::string(get()) : std::string();
+}
 
 }  // namespace
 
@@ -39,10 +46,32 @@ RuntimeInfo runtime_info() {
     if (dladdr(sgemm, &where) != 0 && where.dli_fname != nullptr) info.blas_library = where.dli_fname;
   }
   info.torch_threads = torch::get_num_threads();
+  info.blas_core = openblas_core();
   if (auto get = reinterpret_cast<OpenblasGetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))) {
     info.blas_threads = get();
   }
   return info;
+}
+
+void configure_runtime_environment(char** argv) {
+  bool changed = false;
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
+    setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/1);
+    changed = true;
+  }
+  const std::string core = openblas_core();
+  if (std::getenv("OPENBLAS_CORETYPE") == nullptr &&
+      (core == "Prescott" || core == "Core2" || core == "Nehalem")) {
+    const char* better = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") ? "SkylakeX"
+                         : __builtin_cpu_supports("avx2")                                      ? "Haswell"
+                                                                                              : nullptr;
+    if (better != nullptr) {
+      setenv("OPENBLAS_CORETYPE", better, /*overwrite=*/1);
+      changed = true;
+    }
+  }
+  // execv only returns on failure: then carry on with the settings as they were.
+  if (changed) execv("/proc/self/exe", argv);
 }
 
 void set_threads(int n) {

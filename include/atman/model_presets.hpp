@@ -1,0 +1,21 @@
+#pragma once
+// Named model shapes for benchmarking (`atman init-model --preset NAME`): random weights in a
+// real Hugging Face directory, so timing and memory are measured on realistic sizes.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "atman/model_config.hpp"
+
+namespace atman {
+
+// "tiny", "llama-25m", "llama-110m"; throws listing the names otherwise.
+ModelConfig preset_config(const std::string& name);
+std::vector<std::string> preset_names();
+
+// Writes config.json, model.safetensors (float32, random weights from `seed`) and the embedded
+// stories260K tokenizer.model: its 512 pieces are a prefix of the padded vocabulary, so any text
+// tokenizes, and the ids above 511 exist only as rows of the embedding and output matrices.
+void init_model(const std::string& preset, const std::filesystem::path& out_dir, uint64_t seed = 0);
+
+}  // namespace atman

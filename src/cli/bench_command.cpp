@@ -1,0 +1,249 @@
+// `atman bench`: each measurement runs in a child process (this executable, re-run with the
+// hidden --child-mode option) so that every mode's peak resident memory is its own.
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "atman/bench.hpp"
+#include "atman/error.hpp"
+#include "atman/model_presets.hpp"
+#include "atman/runtime.hpp"
+#include "commands.hpp"
+#include "model_options.hpp"
+#include "output_file.hpp"
+
+extern char** environ;
+
+namespace atman::cli {
+namespace {
+
+struct BenchCommandOptions {
+  ModelOptions model;
+  std::string preset;
+  std::vector<int64_t> prompt_tokens{256};
+  int64_t target_tokens = 8;
+  std::vector<std::string> modes{"forward", "atman", "naive"};
+  int64_t batch_size = 0;
+  std::string max_memory = "auto";
+  std::string conceptual_threshold = "off";
+  int repeats = 3;
+  bool json = false;
+  // Hidden: run one measurement and write it to child_out.
+  std::string child_mode;
+  std::string child_out;
+};
+
+nlohmann::json result_json(const BenchResult& r) {
+  return {{"mode", bench_mode_name(r.mode)}, {"tokens", r.tokens},
+          {"rows", r.rows},                  {"forward_passes", r.forward_passes},
+          {"wall_seconds", r.wall_seconds},  {"flops", r.flops},
+          {"peak_rss_bytes", r.peak_rss_bytes}, {"relevance", r.relevance}};
+}
+
+BenchRequest request_for(const BenchCommandOptions& o, const std::string& mode, int64_t prompt_tokens) {
+  BenchRequest request;
+  request.mode = parse_bench_mode(mode);
+  request.prompt_tokens = prompt_tokens;
+  request.target_tokens = o.target_tokens;
+  request.atman.batch_size = o.batch_size;
+  request.atman.max_memory_bytes = o.max_memory == "auto" ? 0 : parse_byte_size(o.max_memory, "--max-memory");
+  if (o.conceptual_threshold == "off") {
+    request.atman.suppression.conceptual_threshold = std::nullopt;
+  } else {
+    request.atman.suppression.conceptual_threshold = std::stod(o.conceptual_threshold);
+  }
+  request.repeats = o.repeats;
+  return request;
+}
+
+void run_child(const BenchCommandOptions& o) {
+  const Model model = load_model_for(o.model);
+  const BenchResult r = run_bench(model, request_for(o, o.child_mode, o.prompt_tokens.front()));
+  std::ofstream out(o.child_out);
+  out << result_json(r).dump() << "\n";
+  if (!out) throw Error("cannot write bench result to '" + o.child_out + "'");
+}
+
+// Runs this executable as a child measuring one mode; returns its result.
+nlohmann::json spawn_child(const BenchCommandOptions& o, const std::string& model_dir,
+                           const std::string& mode, int64_t prompt_tokens) {
+  const std::string out_path = std::filesystem::temp_directory_path().string() + "/atman-bench-" +
+                               std::to_string(::getpid()) + "-" + mode + ".json";
+  std::vector<std::string> args = {"atman", "-q", "--threads", std::to_string(runtime_info().torch_threads),
+                                   "bench", "--model", model_dir, "--dtype", o.model.dtype,
+                                   "--prompt-tokens", std::to_string(prompt_tokens),
+                                   "--target-tokens", std::to_string(o.target_tokens),
+                                   "--batch-size", std::to_string(o.batch_size),
+                                   "--max-memory", o.max_memory,
+                                   "--conceptual-threshold", o.conceptual_threshold,
+                                   "--repeats", std::to_string(o.repeats),
+                                   "--child-mode", mode, "--child-out", out_path};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), environ) != 0) {
+    throw Error("cannot start a benchmark child process");
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw Error("benchmark of mode '" + mode + "' at " + std::to_string(prompt_tokens) +
+                " prompt tokens failed (see its error above)");
+  }
+  std::ifstream in(out_path);
+  auto j = nlohmann::json::parse(in);
+  std::remove(out_path.c_str());
+  return j;
+}
+
+double max_abs_difference(const nlohmann::json& a, const nlohmann::json& b) {
+  double worst = 0.0;
+  for (size_t t = 0; t < a.size(); ++t) {
+    for (size_t u = 0; u < a[t].size(); ++u) {
+      worst = std::max(worst, std::abs(a[t][u].get<double>() - b[t][u].get<double>()));
+    }
+  }
+  return worst;
+}
+
+std::string fmt(double v, int precision) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(precision) << v;
+  return s.str();
+}
+
+void run_bench_command(const BenchCommandOptions& o) {
+  if (!o.child_mode.empty()) return run_child(o);
+
+  std::string model_dir = o.model.dir;
+  std::filesystem::path generated;
+  if (!o.preset.empty()) {
+    generated = std::filesystem::temp_directory_path() / ("atman-bench-" + o.preset + "-" + std::to_string(::getpid()));
+    spdlog::info("writing random-weight preset {} to {}", o.preset, generated.string());
+    init_model(o.preset, generated);
+    model_dir = generated.string();
+  }
+  struct Cleanup {
+    std::filesystem::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+    }
+  } cleanup{generated};
+
+  const Transformer transformer = load_transformer(model_dir, {parse_dtype(o.model.dtype)});
+  const auto& config = transformer.config();
+  const double model_mb = static_cast<double>(transformer.parameter_bytes()) / (1 << 20);
+  const double matmul = matmul_gflops(1024, 5);
+  const int threads = runtime_info().torch_threads;
+
+  nlohmann::json report = {{"model", model_dir},
+                           {"preset", o.preset},
+                           {"parameters", transformer.parameter_bytes() / 4},
+                           {"model_bytes", transformer.parameter_bytes()},
+                           {"threads", threads},
+                           {"matmul_1024_gflops", matmul},
+                           {"target_tokens", o.target_tokens},
+                           {"runs", nlohmann::json::array()}};
+  for (int64_t p : o.prompt_tokens) {
+    nlohmann::json by_mode;
+    for (const auto& mode : o.modes) {
+      spdlog::info("measuring {} at {} prompt tokens", mode, p);
+      by_mode[mode] = spawn_child(o, model_dir, mode, p);
+    }
+    nlohmann::json run = {{"prompt_tokens", p}, {"modes", nlohmann::json::array()}};
+    for (const auto& mode : o.modes) {
+      auto m = by_mode[mode];
+      m["gflops_per_second"] = m["flops"].get<double>() / m["wall_seconds"].get<double>() / 1e9;
+      run["modes"].push_back(m);
+    }
+    if (by_mode.contains("atman") && by_mode.contains("naive")) {
+      run["atman_over_naive_time"] = by_mode["atman"]["wall_seconds"].get<double>() / by_mode["naive"]["wall_seconds"].get<double>();
+      run["atman_naive_max_abs_diff"] = max_abs_difference(by_mode["atman"]["relevance"], by_mode["naive"]["relevance"]);
+    }
+    if (by_mode.contains("atman") && by_mode.contains("forward")) {
+      const double bound = 1.5 * by_mode["forward"]["peak_rss_bytes"].get<double>() + transformer.parameter_bytes();
+      run["memory_bound_bytes"] = bound;
+      run["atman_peak_over_bound"] = by_mode["atman"]["peak_rss_bytes"].get<double>() / bound;
+    }
+    report["runs"].push_back(run);
+  }
+  for (auto& run : report["runs"]) {
+    for (auto& m : run["modes"]) m.erase("relevance");  // values were compared, not reported
+  }
+
+  if (o.json) {
+    std::cout << report.dump(2) << std::endl;
+    return;
+  }
+  std::cout << "model " << model_dir << (o.preset.empty() ? "" : " (preset " + o.preset + ")") << ": "
+            << fmt(static_cast<double>(transformer.parameter_bytes()) / 4e6, 1) << "M parameters, "
+            << fmt(model_mb, 1) << " MiB, " << config.num_hidden_layers << " layers, d_model " << config.hidden_size
+            << "; threads " << threads << "; target " << o.target_tokens << " tokens\n"
+            << "plain libtorch matmul 1024x1024 float32: " << fmt(matmul, 1) << " GFLOP/s\n\n";
+  std::cout << "prompt\ttokens\tmode\trows\tpasses\twall_s\tms/row\tGFLOP\tGFLOP/s\tpeak_MiB\n";
+  for (const auto& run : report["runs"]) {
+    for (const auto& m : run["modes"]) {
+      const int64_t rows = m["rows"].get<int64_t>();
+      const double wall = m["wall_seconds"].get<double>();
+      std::cout << run["prompt_tokens"].get<int64_t>() << '\t' << m["tokens"].get<int64_t>() << '\t'
+                << m["mode"].get<std::string>() << '\t' << (rows ? std::to_string(rows) : "-") << '\t'
+                << m["forward_passes"].get<int64_t>() << '\t' << fmt(wall, 4) << '\t'
+                << (rows ? fmt(1000.0 * wall / static_cast<double>(rows), 3) : "-") << '\t'
+                << fmt(m["flops"].get<double>() / 1e9, 2) << '\t' << fmt(m["gflops_per_second"].get<double>(), 1)
+                << '\t' << fmt(m["peak_rss_bytes"].get<double>() / (1 << 20), 1) << '\n';
+    }
+  }
+  std::cout << '\n';
+  for (const auto& run : report["runs"]) {
+    std::cout << "prompt " << run["prompt_tokens"].get<int64_t>() << ":";
+    if (run.contains("atman_over_naive_time")) {
+      std::cout << " atman/naive time " << fmt(run["atman_over_naive_time"].get<double>(), 3)
+                << ", max |R_atman - R_naive| " << run["atman_naive_max_abs_diff"].get<double>() << ";";
+    }
+    for (const auto& m : run["modes"]) {
+      if (m["mode"] == "atman") {
+        std::cout << " atman GFLOP/s / matmul " << fmt(m["gflops_per_second"].get<double>() / matmul, 3) << ";";
+      }
+    }
+    if (run.contains("atman_peak_over_bound")) {
+      std::cout << " atman peak / (1.5 x forward peak + model) " << fmt(run["atman_peak_over_bound"].get<double>(), 3);
+    }
+    std::cout << '\n';
+  }
+}
+
+}  // namespace
+
+void setup_bench(CLI::App& app) {
+  auto o = std::make_shared<BenchCommandOptions>();
+  auto* cmd = app.add_subcommand("bench", "Measure explanation time, FLOP/s and peak memory against a plain forward pass");
+  add_model_options(cmd, o->model);
+  cmd->add_option("--preset", o->preset, "benchmark a random-weight preset (tiny, llama-25m, llama-110m) instead of --model");
+  cmd->add_option("--prompt-tokens", o->prompt_tokens, "synthetic prompt length(s), BOS included, e.g. 64,128,256,512")
+      ->delimiter(',')->capture_default_str();
+  cmd->add_option("--target-tokens", o->target_tokens, "synthetic target length")->capture_default_str();
+  cmd->add_option("--modes", o->modes, "what to measure: forward, atman, naive")->delimiter(',')->capture_default_str();
+  cmd->add_option("--batch-size", o->batch_size, "suppression rows per pass; 0 = from --max-memory")->capture_default_str();
+  cmd->add_option("--max-memory", o->max_memory, "activation budget of one pass, or auto")->capture_default_str();
+  cmd->add_option("--conceptual-threshold", o->conceptual_threshold, "co-suppression threshold or off")->capture_default_str();
+  cmd->add_option("--repeats", o->repeats, "timed repetitions of the plain forward pass")->capture_default_str();
+  cmd->add_flag("--json", o->json, "print the results as JSON");
+  cmd->add_option("--child-mode", o->child_mode)->group("");
+  cmd->add_option("--child-out", o->child_out)->group("");
+  cmd->callback([o] { run_bench_command(*o); });
+}
+
+}  // namespace atman::cli

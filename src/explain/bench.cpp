@@ -1,0 +1,116 @@
+#include "atman/bench.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "atman/error.hpp"
+#include "atman/utf8.hpp"
+
+namespace atman {
+
+BenchMode parse_bench_mode(const std::string& name) {
+  if (name == "forward") return BenchMode::kForward;
+  if (name == "atman") return BenchMode::kAtman;
+  if (name == "naive") return BenchMode::kNaive;
+  throw Error("unknown bench mode '" + name + "' (expected forward, atman, naive)");
+}
+
+std::string bench_mode_name(BenchMode mode) {
+  switch (mode) {
+    case BenchMode::kForward: return "forward";
+    case BenchMode::kAtman: return "atman";
+    case BenchMode::kNaive: return "naive";
+  }
+  return "atman";
+}
+
+ExplainInput synthetic_input(const Model& model, int64_t prompt_tokens, int64_t target_tokens,
+                             uint64_t seed) {
+  if (prompt_tokens < 2 || target_tokens < 1) {
+    throw Error("a benchmark needs at least 2 prompt tokens and 1 target token");
+  }
+  const int64_t limit = model.transformer.config().max_position_embeddings;
+  if (prompt_tokens + target_tokens - 1 > limit) {
+    throw Error(std::to_string(prompt_tokens) + " + " + std::to_string(target_tokens) +
+                " tokens exceed the model's max_position_embeddings (" + std::to_string(limit) + ")");
+  }
+  std::mt19937_64 rng(seed);
+  // Ids past the byte pieces (3..258 in SentencePiece byte-fallback models) are whole pieces.
+  const int64_t first_id = std::min<int64_t>(259, model.tokenizer.vocab_size() - 1);
+  std::uniform_int_distribution<int64_t> pick(first_id, model.tokenizer.vocab_size() - 1);
+  auto make = [&](int64_t count, std::string& text, std::vector<Token>& tokens) {
+    for (int64_t i = 0; i < count; ++i) {
+      Token t;
+      t.id = pick(rng);
+      t.piece = model.tokenizer.piece(t.id);
+      std::string shown = t.piece;
+      for (size_t at; (at = shown.find("\xE2\x96\x81")) != std::string::npos;) shown.replace(at, 3, " ");
+      t.start = count_code_points(text);
+      t.byte_start = static_cast<int64_t>(text.size());
+      text += shown;
+      t.length = count_code_points(text) - t.start;
+      t.byte_length = static_cast<int64_t>(text.size()) - t.byte_start;
+      tokens.push_back(std::move(t));
+    }
+  };
+  ExplainInput in;
+  const int64_t bos = model.transformer.config().bos_token_id;
+  if (bos >= 0) in.prompt_tokens.push_back(Token{bos, model.tokenizer.piece(bos), 0, 0, 0, 0});
+  make(prompt_tokens - static_cast<int64_t>(in.prompt_tokens.size()), in.prompt, in.prompt_tokens);
+  make(target_tokens, in.target, in.target_tokens);
+  return in;
+}
+
+int64_t peak_rss_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      std::istringstream fields(line.substr(6));
+      int64_t kib = 0;
+      fields >> kib;
+      return kib * 1024;
+    }
+  }
+  return 0;
+}
+
+BenchResult run_bench(const Model& model, const BenchRequest& request) {
+  const ExplainInput input = synthetic_input(model, request.prompt_tokens, request.target_tokens, request.seed);
+  BenchResult r;
+  r.mode = request.mode;
+  r.tokens = input.input_length();
+  using clock = std::chrono::steady_clock;
+  if (request.mode == BenchMode::kForward) {
+    torch::InferenceMode inference;
+    const auto ids = input.input_ids().unsqueeze(0);
+    model.transformer.forward(ids);  // warm-up: thread pools, first-touch of the weights
+    const auto start = clock::now();
+    const int repeats = std::max(1, request.repeats);
+    for (int i = 0; i < repeats; ++i) model.transformer.forward(ids);
+    r.wall_seconds = std::chrono::duration<double>(clock::now() - start).count() / repeats;
+    r.forward_passes = 1;
+    r.flops = forward_flops(model.transformer.config(), 1, r.tokens, 0, r.tokens);
+  } else {
+    {
+      torch::InferenceMode inference;  // warm-up, as for the forward mode
+      model.transformer.forward(input.input_ids().unsqueeze(0));
+    }
+    AtmanOptions atman = request.atman;
+    atman.naive = request.mode == BenchMode::kNaive;
+    AtmanStats stats;
+    const auto start = clock::now();
+    const Explanation e = explain_atman(model, input, {}, atman, &stats);
+    r.wall_seconds = std::chrono::duration<double>(clock::now() - start).count();
+    r.rows = stats.rows;
+    r.forward_passes = stats.forward_passes;
+    r.flops = stats.flops;
+    r.relevance = e.relevance;
+  }
+  r.peak_rss_bytes = peak_rss_bytes();
+  return r;
+}
+
+}  // namespace atman

@@ -1,0 +1,54 @@
+#include "atman/model_presets.hpp"
+
+#include "atman/checkpoint.hpp"
+#include "atman/error.hpp"
+#include "atman/model.hpp"
+#include "atman/random_init.hpp"
+
+namespace atman {
+namespace {
+
+ModelConfig llama(int64_t hidden, int64_t layers, int64_t heads, int64_t intermediate,
+                  int64_t vocab, int64_t context) {
+  ModelConfig c;
+  c.hidden_size = hidden;
+  c.num_hidden_layers = layers;
+  c.num_attention_heads = heads;
+  c.num_key_value_heads = heads;
+  c.head_dim = hidden / heads;
+  c.intermediate_size = intermediate;
+  c.vocab_size = vocab;
+  c.max_position_embeddings = context;
+  c.rms_norm_eps = 1e-5;
+  c.bos_token_id = 1;
+  c.eos_token_id = 2;
+  c.tie_word_embeddings = true;  // as llama2.c's TinyStories models
+  return c;
+}
+
+}  // namespace
+
+std::vector<std::string> preset_names() { return {"tiny", "llama-25m", "llama-110m"}; }
+
+ModelConfig preset_config(const std::string& name) {
+  if (name == "tiny") return llama(64, 2, 4, 172, 512, 1024);
+  // 25.3M parameters in the layers plus a 16.4M tied embedding.
+  if (name == "llama-25m") return llama(512, 8, 8, 1376, 32000, 2048);
+  // 110M parameters with the tied embedding, the shape of llama2.c's stories110M.
+  if (name == "llama-110m") return llama(768, 12, 12, 2048, 32000, 2048);
+  std::string names;
+  for (const auto& n : preset_names()) names += (names.empty() ? "" : ", ") + n;
+  throw Error("unknown preset '" + name + "' (expected " + names + ")");
+}
+
+void init_model(const std::string& preset, const std::filesystem::path& out_dir, uint64_t seed) {
+  const ModelConfig config = preset_config(preset);
+  save_checkpoint(out_dir, config, random_weights(config, seed));
+  const auto tokenizer = embedded_model_dir() / "tokenizer.model";
+  std::error_code ec;
+  std::filesystem::copy_file(tokenizer, out_dir / "tokenizer.model",
+                             std::filesystem::copy_options::overwrite_existing, ec);
+  if (ec) throw Error("cannot copy tokenizer '" + tokenizer.string() + "': " + ec.message());
+}
+
+}  // namespace atman
