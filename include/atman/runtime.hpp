@@ -21,7 +21,9 @@ struct RuntimeInfo {
 //   4× slower. OPENBLAS_CORETYPE is then set to SkylakeX (AVX-512) or Haswell (AVX2).
 // - libtorch's OpenMP threads and OpenBLAS's own threads take turns on the same cores; with
 //   OpenMP's default active waiting, each pool spins while the other works (measured: an
-//   explanation 2.3× slower). OMP_WAIT_POLICY=PASSIVE makes idle OpenMP threads sleep.
+//   explanation 2.3× slower). OMP_WAIT_POLICY=PASSIVE and OPENBLAS_THREAD_TIMEOUT=10 make idle
+//   threads of both pools sleep instead.
+// Then it tunes glibc malloc to reuse activation buffers instead of page-faulting them anew.
 // Variables the user has set are left alone.
 void configure_runtime_environment(char** argv);
 

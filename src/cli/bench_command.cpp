@@ -145,6 +145,13 @@ void run_bench_command(const BenchCommandOptions& o) {
 
   const Transformer transformer = load_transformer(model_dir, {parse_dtype(o.model.dtype)});
   const auto& config = transformer.config();
+  for (int64_t p : o.prompt_tokens) {  // checked here, before any child process starts
+    if (p < 2 || p + o.target_tokens - 1 > config.max_position_embeddings || o.target_tokens < 1) {
+      throw Error("--prompt-tokens " + std::to_string(p) + " + --target-tokens " + std::to_string(o.target_tokens) +
+                  " exceed the model's max_position_embeddings (" +
+                  std::to_string(config.max_position_embeddings) + ") or are below 2 + 1");
+    }
+  }
   const double model_mb = static_cast<double>(transformer.parameter_bytes()) / (1 << 20);
   const double matmul = matmul_gflops(1024, 5);
   const int threads = runtime_info().torch_threads;

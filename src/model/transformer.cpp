@@ -79,8 +79,10 @@ torch::Tensor Transformer::rms_norm(const torch::Tensor& x, const torch::Tensor&
 }
 
 torch::Tensor Transformer::feed_forward(const LayerWeights& w, const torch::Tensor& x) const {
-  return torch::linear(torch::silu(torch::linear(x, w.gate_proj)) * torch::linear(x, w.up_proj),
-                       w.down_proj);
+  auto gate = torch::linear(x, w.gate_proj);  // (B, T, I)
+  auto up = torch::linear(x, w.up_proj);      // (B, T, I)
+  if (torch::GradMode::is_enabled()) return torch::linear(torch::silu(gate) * up, w.down_proj);
+  return torch::linear(torch::silu_(gate).mul_(up), w.down_proj);  // in place outside autograd
 }
 
 torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int64_t past,
@@ -95,7 +97,8 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
   auto q = torch::linear(x, w.q_proj).view({B, T, H, hd}).transpose(1, 2);    // (B, H, T, hd)
   auto k = torch::linear(x, w.k_proj).view({B, T, KVH, hd}).transpose(1, 2);  // (B, KVH, T, hd)
   auto v = torch::linear(x, w.v_proj).view({B, T, KVH, hd}).transpose(1, 2);  // (B, KVH, T, hd)
-  q = apply_rotary(q, cos, sin);
+  // The 1/sqrt(hd) scale is folded into q, which is far smaller than the scores.
+  q = apply_rotary(q, cos, sin).mul_(1.0 / std::sqrt(static_cast<double>(hd)));
   k = apply_rotary(k, cos, sin);
 
   if (past > 0) {
@@ -112,18 +115,21 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
   // Grouped-query attention without copying keys per query head: query head h uses key/value
   // head h / G, so the G heads of a group are stacked along the row axis.
   auto q_grouped = q.contiguous().view({B, KVH, G * T, hd});
-  auto scores = torch::matmul(q_grouped, k.transpose(2, 3))
-                    .view({B, H, T, S})
-                    .mul_(1.0 / std::sqrt(static_cast<double>(hd)));  // (B, H, T, S)
+  auto scores = torch::matmul(q_grouped, k.transpose(2, 3)).view({B, H, T, S});  // (B, H, T, S)
 
   if (options.edit != nullptr && options.edit->applies_to(layer)) {
     const auto& factors = options.edit->key_factors;  // (B or 1, S)
+    const auto f = factors.to(scores.scalar_type()).view({factors.size(0), 1, 1, S});
     // Shift so every score is >= 0 (the minimum runs over all S keys, before the causal mask),
     // so that a factor < 1 always lowers attention.
-    scores = (scores - std::get<0>(scores.min(-1, /*keepdim=*/true))) *
-             factors.to(scores.scalar_type()).view({factors.size(0), 1, 1, S});
+    const auto minimum = std::get<0>(scores.min(-1, /*keepdim=*/true));
+    if (torch::GradMode::is_enabled()) {
+      scores = (scores - minimum) * f;  // autograd needs the unshifted scores for min()
+    } else {
+      scores.sub_(minimum).mul_(f);  // in place: the scores are the largest tensor of a layer
+    }
   }
-  scores = scores.masked_fill(blocked_keys(past, T), -std::numeric_limits<float>::infinity());
+  scores.masked_fill_(blocked_keys(past, T), -std::numeric_limits<float>::infinity());
   auto probs = torch::softmax(scores, -1, torch::kFloat32).to(v.scalar_type());  // (B, H, T, S)
 
   auto context = torch::matmul(probs.view({B, KVH, G * T, S}), v)  // (B, KVH, G·T, hd)

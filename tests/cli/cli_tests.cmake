@@ -65,3 +65,13 @@ atman_cli_test(explain_bad_layers 1 "error: --layers: '9' is not a layer index i
   -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --layers 0,9)
 atman_cli_test(explain_prompt_too_long 1 "error: prompt and target are [0-9]+ tokens together, longer than the model's max_position_embeddings \\(512\\)"
   -- ${ATMAN_EXE} explain --prompt ${LONG_PROMPT} --target ${TOM_TARGET})
+
+# bench and init-model on the tiny preset (seconds): the table and the JSON report.
+atman_cli_test(bench_tiny_preset_table 0 "atman/naive time [0-9.]+, max \\|R_atman - R_naive\\|"
+  -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 32,48 --target-tokens 4)
+atman_cli_test(bench_json 0 "\"atman_peak_over_bound\""
+  -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 24 --target-tokens 2 --json)
+atman_cli_test(init_model_unknown_preset 1 "error: unknown preset 'huge'"
+  -- ${ATMAN_EXE} init-model --preset huge --out ${CMAKE_CURRENT_BINARY_DIR}/never)
+atman_cli_test(bench_prompt_too_long 1 "error: .*exceed the model's max_position_embeddings"
+  -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 5000 --modes atman)
