@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "atman/atman_explainer.hpp"
+#include "atman/gradient_explainers.hpp"
 #include "atman/model.hpp"
 
 namespace atman {
@@ -14,8 +15,12 @@ enum class BenchMode {
   kForward,  // one plain forward pass of the sequence, batch 1, every logit: inference
   kAtman,    // the explanation as `atman explain` runs it
   kNaive,    // the explanation without prefix reuse or logit trimming (--naive)
+  kIntegratedGradients,  // gradient baselines, for their memory and time beside AtMan's
+  kInputXGradient,
+  kAttAttr,
 };
-BenchMode parse_bench_mode(const std::string& name);  // "forward" | "atman" | "naive"
+// "forward" | "atman" | "naive" | "ig" | "ixg" | "attattr"
+BenchMode parse_bench_mode(const std::string& name);
 std::string bench_mode_name(BenchMode mode);
 
 struct BenchRequest {
@@ -23,6 +28,7 @@ struct BenchRequest {
   int64_t prompt_tokens = 256;  // P, BOS included
   int64_t target_tokens = 8;    // N
   AtmanOptions atman;           // batch size, memory budget, suppression (naive is set by mode)
+  GradientOptions gradient;     // steps and batch of the gradient modes
   int repeats = 1;              // forward mode: passes timed (the mean is reported)
   uint64_t seed = 0;            // of the synthetic prompt
 };
@@ -30,7 +36,7 @@ struct BenchRequest {
 struct BenchResult {
   BenchMode mode = BenchMode::kAtman;
   int64_t tokens = 0;          // T = P + N − 1
-  int64_t rows = 0;            // suppression rows (0 for forward)
+  int64_t rows = 0;            // suppression rows, or path steps of a gradient method (0 for forward)
   int64_t forward_passes = 0;
   double wall_seconds = 0;     // of one explanation or one forward pass
   double flops = 0;

@@ -4,6 +4,7 @@
 // Weights are plain tensors, not nn::Modules: libtorch modules have no forward hooks, and
 // every manipulation AtMan needs is an argument of forward() instead.
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include <torch/torch.h>
@@ -43,6 +44,9 @@ struct ForwardOptions {
   // means every new position. Projecting to the vocabulary is the largest matmul of a small
   // model, so callers ask only for what they use.
   torch::Tensor logit_positions;
+  // Called with each layer's attention probabilities (B, H, T, S), after softmax; what it
+  // returns is used instead (same shape). AttAttr scales and differentiates them here.
+  std::function<torch::Tensor(int64_t layer, const torch::Tensor& probabilities)> on_attention;
 };
 
 // Floating-point operations of one forward pass: `rows` sequences computing `new_positions`

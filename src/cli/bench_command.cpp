@@ -38,6 +38,9 @@ struct BenchCommandOptions {
   std::string max_memory = "auto";
   std::string conceptual_threshold = "off";
   int repeats = 3;
+  std::string method;  // shorthand: --modes forward,atman,METHOD
+  int64_t steps = 20;
+  int64_t gradient_batch_size = 0;
   bool json = false;
   // Hidden: run one measurement and write it to child_out.
   std::string child_mode;
@@ -64,6 +67,8 @@ BenchRequest request_for(const BenchCommandOptions& o, const std::string& mode, 
     request.atman.suppression.conceptual_threshold = std::stod(o.conceptual_threshold);
   }
   request.repeats = o.repeats;
+  request.gradient.steps = o.steps;
+  request.gradient.batch_size = o.gradient_batch_size;
   return request;
 }
 
@@ -88,6 +93,8 @@ nlohmann::json spawn_child(const BenchCommandOptions& o, const std::string& mode
                                    "--max-memory", o.max_memory,
                                    "--conceptual-threshold", o.conceptual_threshold,
                                    "--repeats", std::to_string(o.repeats),
+                                   "--steps", std::to_string(o.steps),
+                                   "--gradient-batch-size", std::to_string(o.gradient_batch_size),
                                    "--child-mode", mode, "--child-out", out_path};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -124,8 +131,10 @@ std::string fmt(double v, int precision) {
   return s.str();
 }
 
-void run_bench_command(const BenchCommandOptions& o) {
+void run_bench_command(BenchCommandOptions o) {
   if (!o.child_mode.empty()) return run_child(o);
+  if (!o.method.empty()) o.modes = {"forward", "atman", o.method};
+  for (const auto& mode : o.modes) parse_bench_mode(mode);  // fail before any work
 
   std::string model_dir = o.model.dir;
   std::filesystem::path generated;
@@ -180,6 +189,12 @@ void run_bench_command(const BenchCommandOptions& o) {
       run["atman_over_naive_time"] = by_mode["atman"]["wall_seconds"].get<double>() / by_mode["naive"]["wall_seconds"].get<double>();
       run["atman_naive_max_abs_diff"] = max_abs_difference(by_mode["atman"]["relevance"], by_mode["naive"]["relevance"]);
     }
+    for (const char* gradient : {"ig", "ixg", "attattr"}) {
+      if (by_mode.contains(gradient) && by_mode.contains("atman")) {
+        run[std::string(gradient) + "_peak_over_atman_peak"] =
+            by_mode[gradient]["peak_rss_bytes"].get<double>() / by_mode["atman"]["peak_rss_bytes"].get<double>();
+      }
+    }
     if (by_mode.contains("atman") && by_mode.contains("forward")) {
       const double bound = 1.5 * by_mode["forward"]["peak_rss_bytes"].get<double>() + transformer.parameter_bytes();
       run["memory_bound_bytes"] = bound;
@@ -228,6 +243,12 @@ void run_bench_command(const BenchCommandOptions& o) {
     if (run.contains("atman_peak_over_bound")) {
       std::cout << " atman peak / (1.5 x forward peak + model) " << fmt(run["atman_peak_over_bound"].get<double>(), 3);
     }
+    for (const char* gradient : {"ig", "ixg", "attattr"}) {
+      const std::string key = std::string(gradient) + "_peak_over_atman_peak";
+      if (run.contains(key)) {
+        std::cout << "; " << gradient << " peak / atman peak " << fmt(run[key].get<double>(), 2);
+      }
+    }
     std::cout << '\n';
   }
 }
@@ -242,7 +263,12 @@ void setup_bench(CLI::App& app) {
   cmd->add_option("--prompt-tokens", o->prompt_tokens, "synthetic prompt length(s), BOS included, e.g. 64,128,256,512")
       ->delimiter(',')->capture_default_str();
   cmd->add_option("--target-tokens", o->target_tokens, "synthetic target length")->capture_default_str();
-  cmd->add_option("--modes", o->modes, "what to measure: forward, atman, naive")->delimiter(',')->capture_default_str();
+  cmd->add_option("--modes", o->modes, "what to measure: forward, atman, naive, ig, ixg, attattr")
+      ->delimiter(',')->capture_default_str();
+  cmd->add_option("--method", o->method, "shorthand for --modes forward,atman,METHOD (e.g. ig, attattr)");
+  cmd->add_option("--steps", o->steps, "path steps of ig and attattr")->capture_default_str();
+  cmd->add_option("--gradient-batch-size", o->gradient_batch_size, "path steps per pass of ig/attattr; 0 = all")
+      ->capture_default_str();
   cmd->add_option("--batch-size", o->batch_size, "suppression rows per pass; 0 = from --max-memory")->capture_default_str();
   cmd->add_option("--max-memory", o->max_memory, "activation budget of one pass, or auto")->capture_default_str();
   cmd->add_option("--conceptual-threshold", o->conceptual_threshold, "co-suppression threshold or off")->capture_default_str();

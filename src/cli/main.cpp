@@ -45,11 +45,15 @@ int main(int argc, char** argv) {
   });
 
   atman::cli::setup_explain(app);
+  atman::cli::setup_heads(app);
   atman::cli::setup_generate(app);
   atman::cli::setup_convert_llama2c(app);
   atman::cli::setup_bench(app);
   atman::cli::setup_init_model(app);
   atman::cli::setup_doctor(app);
+  atman::cli::setup_batch(app);
+  atman::cli::setup_merge(app);
+  atman::cli::setup_check(app);
 
   try {
     app.parse(argc, argv);
@@ -62,6 +66,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return 2;
+  } catch (const atman::cli::ExitError& e) {
+    std::cerr << "error: " << e.what() << std::endl;
+    return e.exit_code();
   } catch (const c10::Error& e) {
     // A libtorch failure the library did not anticipate: its message, without the C++ backtrace.
     std::cerr << "error: libtorch: " << e.what_without_backtrace() << std::endl;

@@ -14,7 +14,10 @@ BenchMode parse_bench_mode(const std::string& name) {
   if (name == "forward") return BenchMode::kForward;
   if (name == "atman") return BenchMode::kAtman;
   if (name == "naive") return BenchMode::kNaive;
-  throw Error("unknown bench mode '" + name + "' (expected forward, atman, naive)");
+  if (name == "ig") return BenchMode::kIntegratedGradients;
+  if (name == "ixg") return BenchMode::kInputXGradient;
+  if (name == "attattr") return BenchMode::kAttAttr;
+  throw Error("unknown bench mode '" + name + "' (expected forward, atman, naive, ig, ixg, attattr)");
 }
 
 std::string bench_mode_name(BenchMode mode) {
@@ -22,6 +25,9 @@ std::string bench_mode_name(BenchMode mode) {
     case BenchMode::kForward: return "forward";
     case BenchMode::kAtman: return "atman";
     case BenchMode::kNaive: return "naive";
+    case BenchMode::kIntegratedGradients: return "ig";
+    case BenchMode::kInputXGradient: return "ixg";
+    case BenchMode::kAttAttr: return "attattr";
   }
   return "atman";
 }
@@ -98,16 +104,37 @@ BenchResult run_bench(const Model& model, const BenchRequest& request) {
       torch::InferenceMode inference;  // warm-up, as for the forward mode
       model.transformer.forward(input.input_ids().unsqueeze(0));
     }
-    AtmanOptions atman = request.atman;
-    atman.naive = request.mode == BenchMode::kNaive;
-    AtmanStats stats;
     const auto start = clock::now();
-    const Explanation e = explain_atman(model, input, {}, atman, &stats);
+    const auto& config = model.transformer.config();
+    const int64_t T = r.tokens, N = input.target_length(), M = request.gradient.steps;
+    if (request.mode == BenchMode::kAtman || request.mode == BenchMode::kNaive) {
+      AtmanOptions atman = request.atman;
+      atman.naive = request.mode == BenchMode::kNaive;
+      AtmanStats stats;
+      r.relevance = explain_atman(model, input, {}, atman, &stats).relevance;
+      r.rows = stats.rows;
+      r.forward_passes = stats.forward_passes;
+      r.flops = stats.flops;
+    } else {
+      GradientStats stats;
+      // A backward pass costs about twice its forward pass.
+      if (request.mode == BenchMode::kIntegratedGradients) {
+        r.relevance = explain_integrated_gradients(model, input, {}, request.gradient, &stats).relevance;
+        r.rows = M;
+        r.flops = forward_flops(config, M, T, 0, N) * (1.0 + 2.0 * static_cast<double>(N));
+      } else if (request.mode == BenchMode::kInputXGradient) {
+        r.relevance = explain_input_x_gradient(model, input, {}, &stats).relevance;
+        r.rows = 1;
+        r.flops = forward_flops(config, 1, T, 0, N) * (1.0 + 2.0 * static_cast<double>(N));
+      } else {
+        r.relevance = explain_attattr(model, input, {}, request.gradient, &stats).relevance;
+        r.rows = M;
+        r.flops = forward_flops(config, M, T, 0, N) * 3.0 * static_cast<double>(config.num_hidden_layers);
+      }
+      r.forward_passes = stats.forward_passes;
+      r.flops += forward_flops(config, 1, T, 0, N);  // the baseline pass
+    }
     r.wall_seconds = std::chrono::duration<double>(clock::now() - start).count();
-    r.rows = stats.rows;
-    r.forward_passes = stats.forward_passes;
-    r.flops = stats.flops;
-    r.relevance = e.relevance;
   }
   r.peak_rss_bytes = peak_rss_bytes();
   return r;

@@ -131,6 +131,7 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
   }
   scores.masked_fill_(blocked_keys(past, T), -std::numeric_limits<float>::infinity());
   auto probs = torch::softmax(scores, -1, torch::kFloat32).to(v.scalar_type());  // (B, H, T, S)
+  if (options.on_attention) probs = options.on_attention(layer, probs);
 
   auto context = torch::matmul(probs.view({B, KVH, G * T, S}), v)  // (B, KVH, G·T, hd)
                      .view({B, H, T, hd})

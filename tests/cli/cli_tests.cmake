@@ -75,3 +75,21 @@ atman_cli_test(init_model_unknown_preset 1 "error: unknown preset 'huge'"
   -- ${ATMAN_EXE} init-model --preset huge --out ${CMAKE_CURRENT_BINARY_DIR}/never)
 atman_cli_test(bench_prompt_too_long 1 "error: .*exceed the model's max_position_embeddings"
   -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 5000 --modes atman)
+
+# Gradient baselines beside AtMan: same outputs, method recorded, bad options refused.
+atman_cli_test(explain_ig_json 0 "\"method\":\"ig\",\"params\":\\{[^}]*\"steps\":5"
+  -- ${ATMAN_EXE} explain --method ig --steps 5 --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --format json)
+atman_cli_test(explain_ixg_text 0 "# method ixg, 19 units"
+  -- ${ATMAN_EXE} explain --method ixg --prompt ${TOM_PROMPT} --target ${TOM_TARGET})
+atman_cli_test(explain_attattr_words 0 "\"method\":\"attattr\""
+  -- ${ATMAN_EXE} explain --method attattr --steps 4 --granularity word --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --format json)
+atman_cli_test(explain_unknown_method 1 "error: unknown method 'shap'"
+  -- ${ATMAN_EXE} explain --method shap --prompt ${TOM_PROMPT} --target ${TOM_TARGET})
+atman_cli_test(explain_zero_steps 1 "error: --steps must be >= 1"
+  -- ${ATMAN_EXE} explain --method ig --steps 0 --prompt ${TOM_PROMPT} --target ${TOM_TARGET})
+atman_cli_test(heads_table 0 "layer\th0\th1"
+  -- ${ATMAN_EXE} heads --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --steps 4)
+atman_cli_test(heads_jsonl_with_bad_line 1 "error: 1 record\\(s\\) of '.*heads.jsonl' failed"
+  -- ${ATMAN_EXE} heads --input ${DATA}/heads.jsonl --steps 2 --format json)
+atman_cli_test(bench_gradient_memory 0 "ig peak / atman peak [0-9.]+"
+  -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 24 --target-tokens 2 --method ig --steps 4)

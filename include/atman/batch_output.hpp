@@ -1,0 +1,27 @@
+#pragma once
+// The batch output file (JSONL, one result or error object per line, each with "id" and
+// "line"): what a killed run left behind, and merging shard outputs back into input order.
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace atman {
+
+struct ExistingOutput {
+  std::set<std::string> completed_ids;  // id_key() of every complete line
+  int64_t lines = 0;                    // complete lines kept
+  int64_t repaired_bytes = 0;           // bytes of a cut-off last line that were removed
+};
+
+// For --resume: reads OUT, truncates a last line that has no newline (a killed run's partial
+// write) and returns the ids already done. A missing file is an empty output. Throws
+// atman::Error naming the file and line when a complete line is not a result object.
+ExistingOutput repair_and_scan_output(const std::filesystem::path& path);
+
+// Lines of shard outputs, ordered by their "line" field: the unsharded output, byte for byte.
+// Throws when a file is unreadable, a line is cut off or lacks "line", or two shards hold the
+// same input line.
+std::vector<std::string> merge_shard_outputs(const std::vector<std::filesystem::path>& shards);
+
+}  // namespace atman

@@ -1,0 +1,61 @@
+#include "atman/batch_record.hpp"
+
+#include "atman/error.hpp"
+
+namespace atman {
+
+bool is_blank_line(const std::string& text) { return text.find_first_not_of(" \t\r") == std::string::npos; }
+
+BatchRecord parse_batch_line(const std::string& text, int64_t line) {
+  BatchRecord r;
+  r.line = line;
+  r.id = line;
+  auto fail = [&](const char* code, std::string message) {
+    r.error = RecordError{code, std::move(message)};
+    return r;
+  };
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    return fail("invalid_json", std::string("line is not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) return fail("invalid_record", "a record must be a JSON object, got " + std::string(j.type_name()));
+  if (j.contains("id")) {
+    const auto& id = j["id"];
+    if (!id.is_string() && !id.is_number_integer()) {
+      return fail("wrong_type", "field 'id' must be a string or an integer, got " + id.dump());
+    }
+    r.id = nlohmann::ordered_json::parse(id.dump());
+  }
+  for (const char* name : {"prompt", "target"}) {
+    if (!j.contains(name)) return fail("missing_field", std::string("missing field '") + name + "'");
+    if (!j[name].is_string()) {
+      return fail("wrong_type", std::string("field '") + name + "' must be a string, got " + j[name].type_name());
+    }
+  }
+  r.prompt = j["prompt"].get<std::string>();
+  r.target = j["target"].get<std::string>();
+  r.fields = std::move(j);
+  return r;
+}
+
+Shard parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  Shard s;
+  try {
+    if (slash == std::string::npos) throw std::invalid_argument("no slash");
+    size_t used_k = 0, used_n = 0;
+    s.index = std::stoll(text.substr(0, slash), &used_k);
+    s.count = std::stoll(text.substr(slash + 1), &used_n);
+    if (used_k != slash || used_n != text.size() - slash - 1) throw std::invalid_argument("trailing text");
+  } catch (const std::exception&) {
+    throw Error("--shard must be K/N (e.g. 0/4), got '" + text + "'");
+  }
+  if (s.count < 1 || s.index < 0 || s.index >= s.count) {
+    throw Error("--shard " + text + ": need 0 <= K < N");
+  }
+  return s;
+}
+
+}  // namespace atman

@@ -1,0 +1,70 @@
+#include "atman/batch_runner.hpp"
+
+#include <c10/util/Exception.h>
+
+#include "atman/report.hpp"
+
+namespace atman {
+
+nlohmann::ordered_json batch_result_json(const BatchRecord& record, const Explanation& e) {
+  nlohmann::ordered_json j;
+  j["id"] = record.id;
+  j["line"] = record.line;
+  const auto explanation = explanation_to_json(e);
+  for (const auto& [key, value] : explanation.items()) j[key] = value;
+  return j;
+}
+
+nlohmann::ordered_json batch_error_json(const BatchRecord& record, const RecordError& error) {
+  nlohmann::ordered_json j;
+  j["id"] = record.id;
+  j["line"] = record.line;
+  j["error"] = {{"code", error.code}, {"message", error.message}};
+  return j;
+}
+
+nlohmann::ordered_json explain_record(const Model& model, const BatchRecord& record, const ExplainSettings& defaults) {
+  if (record.error) return batch_error_json(record, *record.error);
+  // Each stage has its own error code, so a data set's failures can be counted by cause.
+  const char* stage = "invalid_option";
+  try {
+    ExplainSettings settings = defaults;
+    settings.apply_overrides(record.fields);
+    const ResolvedSettings resolved = resolve_settings(settings, model.transformer.config().num_hidden_layers);
+    stage = "invalid_input";
+    const ExplainInput input = make_explain_input(model, record.prompt, record.target);
+    stage = "explain_failed";
+    return batch_result_json(record, explain(model, input, resolved.explain, resolved.method));
+  } catch (const c10::Error& e) {
+    return batch_error_json(record, {stage, std::string("libtorch: ") + e.what_without_backtrace()});
+  } catch (const std::exception& e) {
+    return batch_error_json(record, {stage, e.what()});
+  }
+}
+
+BatchProgress run_batch(const Model& model, std::istream& in, std::ostream& out, const BatchOptions& options,
+                        const BatchProgressCallback& on_record) {
+  BatchProgress progress;
+  std::set<std::string> seen;  // ids of this run, to refuse duplicates
+  std::string text;
+  for (int64_t line = 1; std::getline(in, text); ++line) {
+    if (is_blank_line(text) || !options.shard.contains(line)) continue;
+    BatchRecord record = parse_batch_line(text, line);
+    const std::string key = id_key(record.id);
+    if (options.skip_ids.count(key) != 0) {
+      ++progress.skipped;
+      if (on_record) on_record(progress);
+      continue;
+    }
+    if (!record.error && !seen.insert(key).second) {
+      record.error = RecordError{"duplicate_id", "id " + key + " was already used by an earlier record"};
+    }
+    const auto result = explain_record(model, record, options.settings);
+    ++(result.contains("error") ? progress.failed : progress.done);
+    out << result.dump() << '\n' << std::flush;
+    if (on_record) on_record(progress);
+  }
+  return progress;
+}
+
+}  // namespace atman

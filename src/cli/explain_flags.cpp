@@ -1,0 +1,47 @@
+#include "explain_flags.hpp"
+
+#include "output_file.hpp"
+
+namespace atman::cli {
+
+ExplainSettings ExplainFlags::to_settings() const {
+  ExplainSettings s = settings;
+  s.modify_factor = !no_modify_factor;
+  s.max_memory_bytes = max_memory == "auto" ? 0 : parse_byte_size(max_memory, "--max-memory");
+  return s;
+}
+
+void add_explain_flags(CLI::App* cmd, ExplainFlags& f) {
+  ExplainSettings& s = f.settings;
+  cmd->add_option("--method", s.method,
+                  "atman (attention manipulation), ig (integrated gradients), ixg (input x gradient), "
+                  "attattr (attention attribution)")
+      ->capture_default_str();
+  cmd->add_option("--steps", s.steps, "path steps of ig and attattr")->capture_default_str();
+  cmd->add_option("--factor", s.factor, "attention to a suppressed unit is multiplied by this, in [0, 1]")
+      ->capture_default_str();
+  cmd->add_option("--conceptual-threshold", s.conceptual_threshold,
+                  "co-suppress positions whose embedding cosine is >= this, in [0, 1]; 'off' disables")
+      ->capture_default_str();
+  cmd->add_flag("--no-modify-factor", f.no_modify_factor,
+                "co-suppressed neighbours get --factor instead of the cosine-scaled factor");
+  cmd->add_option("--layers", s.layers, "layers whose attention is edited, e.g. 0,2,4-7, or 'all'")
+      ->capture_default_str();
+  cmd->add_option("--granularity", s.granularity, "units: token, word, sentence or paragraph")
+      ->capture_default_str();
+  cmd->add_option("--delimiter", s.delimiter, "custom units: split the text after each occurrence of STR");
+  cmd->add_flag("--explain-target", s.explain_target, "also explain target tokens by earlier target tokens");
+  cmd->add_option("--postprocess", s.postprocess,
+                  "applied to each relevance value before summing over target tokens: none, absolute, square")
+      ->capture_default_str();
+  cmd->add_flag("--normalize", s.normalize, "scale totals so that the largest |total| is 1");
+  cmd->add_option("--batch-size", s.batch_size,
+                  "atman: suppression rows per pass, 0 = from --max-memory; ig/attattr: path steps per pass, 0 = all")
+      ->capture_default_str();
+  cmd->add_option("--max-memory", f.max_memory,
+                  "activation budget of one batched pass (e.g. 512M, 2G); auto = one plain forward pass, at least 64M")
+      ->capture_default_str();
+  cmd->add_flag("--naive", s.naive, "reference mode: recompute every position and all logits for every row");
+}
+
+}  // namespace atman::cli

@@ -1,0 +1,36 @@
+#pragma once
+// What the gradient explainers share: the objective, per-position scores summed into units,
+// and the Explanation skeleton. Internal to src/explain.
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "atman/explanation.hpp"
+#include "atman/model.hpp"
+
+namespace atman::detail {
+
+// Logits (B, N, V) at the target positions -> (B, N) log p(target_t).
+torch::Tensor target_logprobs(const torch::Tensor& logits, const torch::Tensor& target_ids);
+
+// (N, B, T, D) ∂ log p(target_t) / ∂ embeddings for each target t, from one forward pass of
+// `embeddings` (B, T, D) and N backward passes.
+torch::Tensor per_target_embedding_gradients(const Model& model, const ExplainInput& input,
+                                             const torch::Tensor& embeddings, int64_t* backward_passes);
+
+// (N) log p(target_t) of the unchanged input, without autograd.
+torch::Tensor baseline_target_logprobs(const Model& model, const ExplainInput& input);
+
+// Forward options asking only for the logits at positions P−1 .. P+N−2.
+ForwardOptions target_logit_options(const ExplainInput& input);
+
+// Explanation with method, model, input and units filled in; relevance and totals left empty.
+Explanation start_explanation(const Model& model, const ExplainInput& input, const ExplainOptions& options,
+                              const std::string& method);
+
+// (N, T) per-position scores -> explanation.relevance (N, U), summing each unit's positions;
+// then baseline log-probs, params and totals.
+void finish_explanation(Explanation& e, const torch::Tensor& per_position, const torch::Tensor& baseline_logprobs,
+                        const ExplainOptions& options, nlohmann::json method_params);
+
+}  // namespace atman::detail
