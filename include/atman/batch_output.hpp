@@ -2,14 +2,16 @@
 // The batch output file (JSONL, one result or error object per line, each with "id" and
 // "line"): what a killed run left behind, and merging shard outputs back into input order.
 #include <filesystem>
-#include <set>
+#include <map>
 #include <string>
 #include <vector>
 
 namespace atman {
 
 struct ExistingOutput {
-  std::set<std::string> completed_ids;  // id_key() of every complete line
+  // id_key() -> complete lines with that id (more than one where the input repeats an id:
+  // the later records are duplicate_id error lines).
+  std::map<std::string, int64_t> completed_ids;
   int64_t lines = 0;                    // complete lines kept
   int64_t repaired_bytes = 0;           // bytes of a cut-off last line that were removed
 };

@@ -7,7 +7,7 @@
 #include <functional>
 #include <istream>
 #include <ostream>
-#include <set>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -21,7 +21,9 @@ namespace atman {
 struct BatchOptions {
   ExplainSettings settings;           // defaults; records may override some fields
   Shard shard;                        // records of other shards are left out
-  std::set<std::string> skip_ids;     // id_key()s already done (--resume)
+  // --resume: id_key() -> records with that id already in the output; the first that many
+  // records with the id are skipped.
+  std::map<std::string, int64_t> done_ids;
 };
 
 struct BatchProgress {

@@ -47,7 +47,7 @@ ExistingOutput repair_and_scan_output(const std::filesystem::path& path) {
   while (std::getline(lines, line)) {
     ++out.lines;
     const auto j = parse_output_line(line, path, out.lines);
-    out.completed_ids.insert(id_key(nlohmann::ordered_json::parse(j["id"].dump())));
+    ++out.completed_ids[id_key(nlohmann::ordered_json::parse(j["id"].dump()))];
   }
   return out;
 }

@@ -26,10 +26,11 @@ nlohmann::ordered_json batch_error_json(const BatchRecord& record, const RecordE
 nlohmann::ordered_json explain_record(const Model& model, const BatchRecord& record, const ExplainSettings& defaults) {
   if (record.error) return batch_error_json(record, *record.error);
   // Each stage has its own error code, so a data set's failures can be counted by cause.
-  const char* stage = "invalid_option";
+  const char* stage = "wrong_type";
   try {
     ExplainSettings settings = defaults;
     settings.apply_overrides(record.fields);
+    stage = "invalid_option";
     const ResolvedSettings resolved = resolve_settings(settings, model.transformer.config().num_hidden_layers);
     stage = "invalid_input";
     const ExplainInput input = make_explain_input(model, record.prompt, record.target);
@@ -45,18 +46,19 @@ nlohmann::ordered_json explain_record(const Model& model, const BatchRecord& rec
 BatchProgress run_batch(const Model& model, std::istream& in, std::ostream& out, const BatchOptions& options,
                         const BatchProgressCallback& on_record) {
   BatchProgress progress;
-  std::set<std::string> seen;  // ids of this run, to refuse duplicates
+  std::map<std::string, int64_t> occurrences;  // of each id so far, to skip done ones and refuse repeats
   std::string text;
   for (int64_t line = 1; std::getline(in, text); ++line) {
     if (is_blank_line(text) || !options.shard.contains(line)) continue;
     BatchRecord record = parse_batch_line(text, line);
     const std::string key = id_key(record.id);
-    if (options.skip_ids.count(key) != 0) {
+    const int64_t occurrence = ++occurrences[key];
+    if (const auto done = options.done_ids.find(key); done != options.done_ids.end() && occurrence <= done->second) {
       ++progress.skipped;
       if (on_record) on_record(progress);
       continue;
     }
-    if (!record.error && !seen.insert(key).second) {
+    if (!record.error && occurrence > 1) {
       record.error = RecordError{"duplicate_id", "id " + key + " was already used by an earlier record"};
     }
     const auto result = explain_record(model, record, options.settings);

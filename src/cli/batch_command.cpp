@@ -55,17 +55,19 @@ void run_batch_command(const BatchCommandOptions& o) {
   std::istream& in = o.input == "-" ? std::cin : input_file;
 
   std::ofstream output_file;
+  int64_t existing_lines = 0;
   if (o.output != "-") {
     if (std::filesystem::exists(o.output) && !o.resume && !o.overwrite) {
       throw Error("--output '" + o.output + "' exists: pass --resume to continue it or --overwrite to replace it");
     }
     if (o.resume) {
       const ExistingOutput existing = repair_and_scan_output(o.output);
-      options.skip_ids = existing.completed_ids;
+      options.done_ids = existing.completed_ids;
       if (existing.repaired_bytes > 0) {
         spdlog::warn("'{}': removed a cut-off last line ({} bytes) left by an interrupted run", o.output,
                      existing.repaired_bytes);
       }
+      existing_lines = existing.lines;
       spdlog::info("resuming '{}': {} records already done", o.output, existing.lines);
     }
     output_file.open(o.output, o.resume ? std::ios::app : std::ios::trunc);
@@ -76,7 +78,7 @@ void run_batch_command(const BatchCommandOptions& o) {
   const Model model = load_model_for(o.model);
   resolve_settings(options.settings, model.transformer.config().num_hidden_layers);
   const int64_t total = std::max<int64_t>(0, count_records(o.input, options.shard) -
-                                                 static_cast<int64_t>(options.skip_ids.size()));
+                                                 existing_lines);
   Progress progress("records", total);
   const auto start = std::chrono::steady_clock::now();
   const BatchProgress result = run_batch(model, in, out, options, [&](const BatchProgress& p) {

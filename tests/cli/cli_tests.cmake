@@ -93,3 +93,25 @@ atman_cli_test(heads_jsonl_with_bad_line 1 "error: 1 record\\(s\\) of '.*heads.j
   -- ${ATMAN_EXE} heads --input ${DATA}/heads.jsonl --steps 2 --format json)
 atman_cli_test(bench_gradient_memory 0 "ig peak / atman peak [0-9.]+"
   -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 24 --target-tokens 2 --method ig --steps 4)
+
+# batch, merge and check: the data-set and CI workflows, end to end on the embedded model.
+set(BATCH_INPUT ${DATA}/batch_input.jsonl)
+add_test(NAME cli_batch_kill_and_resume
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/batch_resume_test.sh ${ATMAN_EXE} ${BATCH_INPUT} ${CMAKE_CURRENT_BINARY_DIR}/batch_resume)
+add_test(NAME cli_batch_shards_merge
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/batch_shard_test.sh ${ATMAN_EXE} ${BATCH_INPUT} ${CMAKE_CURRENT_BINARY_DIR}/batch_shard)
+add_test(NAME cli_check_end_to_end
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/check_test.sh ${ATMAN_EXE} ${BATCH_INPUT} ${CMAKE_CURRENT_BINARY_DIR}/check)
+set_tests_properties(cli_batch_kill_and_resume cli_batch_shards_merge cli_check_end_to_end PROPERTIES LABELS cli)
+atman_cli_test(batch_missing_input 1 "error: --input: cannot read '/nonexistent.jsonl'"
+  -- ${ATMAN_EXE} batch --input /nonexistent.jsonl --output ${CMAKE_CURRENT_BINARY_DIR}/never.jsonl)
+atman_cli_test(batch_bad_shard 1 "error: --shard 2/2: need 0 <= K < N"
+  -- ${ATMAN_EXE} batch --input ${BATCH_INPUT} --output - --shard 2/2)
+atman_cli_test(batch_refuses_to_overwrite 1 "error: --output '.*batch_input.jsonl' exists: pass --resume"
+  -- ${ATMAN_EXE} batch --input ${BATCH_INPUT} --output ${BATCH_INPUT})
+atman_cli_test(batch_resume_to_stdout 1 "error: --resume needs an output file"
+  -- ${ATMAN_EXE} batch --input ${BATCH_INPUT} --output - --resume)
+atman_cli_test(check_missing_baseline 2 "error: --baseline: cannot read '/nonexistent.jsonl'"
+  -- ${ATMAN_EXE} check --baseline /nonexistent.jsonl --current ${BATCH_INPUT})
+atman_cli_test(merge_missing_shard 1 "error: cannot read '/nonexistent.jsonl'"
+  -- ${ATMAN_EXE} merge /nonexistent.jsonl)

@@ -1,0 +1,169 @@
+// Batch records, shards, resuming and merging output files, and the runner on a tiny model.
+#include <fstream>
+#include <sstream>
+
+#include "atman/batch_output.hpp"
+#include "atman/batch_runner.hpp"
+#include "support/test_support.hpp"
+
+namespace atman::test {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string code_of(const BatchRecord& r) { return r.error ? r.error->code : ""; }
+
+TEST(BatchRecordTest, GoodLinesAndEveryKindOfBadLine) {
+  const auto good = parse_batch_line(R"({"id": "a", "prompt": "P", "target": " T", "factor": 0.5})", 3);
+  EXPECT_FALSE(good.error);
+  EXPECT_EQ(good.id, "a");
+  EXPECT_EQ(good.prompt, "P");
+  EXPECT_EQ(good.target, " T");
+  EXPECT_EQ(good.fields["factor"], 0.5);
+  EXPECT_EQ(parse_batch_line(R"({"prompt": "P", "target": "T"})", 5).id, 5) << "default id is the line number";
+  EXPECT_EQ(parse_batch_line(R"({"id": 12, "prompt": "P", "target": "T"})", 5).id, 12);
+
+  EXPECT_EQ(code_of(parse_batch_line("{not json", 1)), "invalid_json");
+  EXPECT_EQ(code_of(parse_batch_line("[1, 2]", 1)), "invalid_record");
+  EXPECT_EQ(code_of(parse_batch_line(R"({"prompt": "P"})", 1)), "missing_field");
+  EXPECT_EQ(code_of(parse_batch_line(R"({"prompt": "P", "target": 3})", 1)), "wrong_type");
+  EXPECT_EQ(code_of(parse_batch_line(R"({"id": [1], "prompt": "P", "target": "T"})", 1)), "wrong_type");
+  const auto missing = parse_batch_line(R"({"id": "x", "target": "T"})", 4);
+  EXPECT_EQ(missing.id, "x") << "a readable id is kept for the error line";
+  EXPECT_THAT(missing.error->message, HasSubstr("'prompt'"));
+  EXPECT_TRUE(is_blank_line(" \t\r"));
+  EXPECT_FALSE(is_blank_line(" {}"));
+}
+
+TEST(BatchRecordTest, ShardsSplitLinesRoundRobin) {
+  const Shard s = parse_shard("1/3");
+  EXPECT_FALSE(s.contains(1));
+  EXPECT_TRUE(s.contains(2));
+  EXPECT_TRUE(s.contains(5));
+  for (const char* bad : {"3/3", "-1/2", "1", "a/b", "1/0", "1/2x"}) {
+    EXPECT_THAT(error_message([&] { parse_shard(bad); }), HasSubstr("--shard")) << bad;
+  }
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write(const std::filesystem::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
+
+TEST(BatchOutputTest, ResumeRepairsACutOffLineAndListsDoneIds) {
+  TempDir tmp;
+  const auto out = tmp.path() / "out.jsonl";
+  EXPECT_TRUE(repair_and_scan_output(out).completed_ids.empty()) << "a missing output is empty";
+  write(out, "{\"id\":\"a\",\"line\":1}\n{\"id\":2,\"line\":2,\"error\":{}}\n{\"id\":\"c\",\"li");
+  const auto existing = repair_and_scan_output(out);
+  EXPECT_EQ(existing.lines, 2);
+  EXPECT_EQ(existing.repaired_bytes, 13);  // {"id":"c","li
+  EXPECT_EQ(existing.completed_ids, (std::map<std::string, int64_t>{{"\"a\"", 1}, {"2", 1}}));
+  EXPECT_EQ(slurp(out), "{\"id\":\"a\",\"line\":1}\n{\"id\":2,\"line\":2,\"error\":{}}\n");
+  write(out, "{\"id\":\"a\",\"line\":1}\ngarbage\n");
+  EXPECT_THAT(error_message([&] { repair_and_scan_output(out); }), HasSubstr("line 2 is not an atman batch result"));
+}
+
+TEST(BatchOutputTest, MergeOrdersByInputLineAndRefusesOverlapsAndCutLines) {
+  TempDir tmp;
+  write(tmp.path() / "a", "{\"id\":\"x\",\"line\":1}\n{\"id\":\"z\",\"line\":5}\n");
+  write(tmp.path() / "b", "{\"id\":\"y\",\"line\":2}\n");
+  EXPECT_EQ(merge_shard_outputs({tmp.path() / "a", tmp.path() / "b"}),
+            (std::vector<std::string>{"{\"id\":\"x\",\"line\":1}", "{\"id\":\"y\",\"line\":2}", "{\"id\":\"z\",\"line\":5}"}));
+  EXPECT_THAT(error_message([&] { merge_shard_outputs({tmp.path() / "a", tmp.path() / "a"}); }),
+              HasSubstr("input line 1 appears twice"));
+  write(tmp.path() / "cut", "{\"id\":\"y\",\"line\":2}\n{\"id\"");
+  EXPECT_THAT(error_message([&] { merge_shard_outputs({tmp.path() / "cut"}); }), HasSubstr("cut-off line"));
+  EXPECT_THAT(error_message([&] { merge_shard_outputs({tmp.path() / "none"}); }), HasSubstr("cannot read"));
+}
+
+class BatchRunnerTest : public SeededTest {
+ protected:
+  TempDir tmp;
+  Model model = load_model(write_tiny_model(tmp.path()));
+
+  std::vector<nlohmann::json> run(const std::string& input, const BatchOptions& options, BatchProgress* progress) {
+    std::istringstream in(input);
+    std::ostringstream out;
+    *progress = run_batch(model, in, out, options);
+    std::vector<nlohmann::json> lines;
+    std::istringstream written(out.str());
+    for (std::string line; std::getline(written, line);) lines.push_back(nlohmann::json::parse(line));
+    return lines;
+  }
+};
+
+TEST_F(BatchRunnerTest, ExplainsGoodRecordsRecordsBadOnesAndKeepsOrder) {
+  const std::string input =
+      "{\"id\":\"a\",\"prompt\":\"The cat sat.\",\"target\":\" The cat\"}\n"
+      "oops\n"
+      "\n"
+      "{\"id\":\"a\",\"prompt\":\"Again.\",\"target\":\" x\"}\n"
+      "{\"prompt\":\"The dog ran to the cat.\",\"target\":\" It\",\"granularity\":\"word\",\"method\":\"ixg\"}\n"
+      "{\"id\":\"f\",\"prompt\":\"The dog.\",\"target\":\" It\",\"factor\":\"high\"}\n"
+      "{\"id\":\"e\",\"prompt\":\"The dog.\",\"target\":\"\"}\n";
+  BatchProgress p;
+  const auto lines = run(input, {}, &p);
+  EXPECT_EQ(p.done, 2);
+  EXPECT_EQ(p.failed, 4);
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(lines[0]["id"], "a");
+  EXPECT_EQ(lines[0]["schema"], "atman.explanation/v1");
+  EXPECT_EQ(lines[0]["method"], "atman");
+  EXPECT_EQ(lines[1]["error"]["code"], "invalid_json");
+  EXPECT_EQ(lines[1]["id"], 2);
+  EXPECT_EQ(lines[2]["error"]["code"], "duplicate_id");
+  EXPECT_EQ(lines[3]["id"], 5);
+  EXPECT_EQ(lines[3]["method"], "ixg") << "per-record method override";
+  EXPECT_EQ(lines[3]["params"]["granularity"], "word") << "per-record granularity override";
+  EXPECT_EQ(lines[4]["error"]["code"], "wrong_type");
+  EXPECT_EQ(lines[5]["error"]["code"], "invalid_input");
+  for (size_t i = 0; i < lines.size(); ++i) EXPECT_TRUE(lines[i].contains("line")) << i;
+}
+
+TEST_F(BatchRunnerTest, SameInputSameBytesAndResumeSkipsDoneIds) {
+  const std::string input =
+      "{\"id\":\"a\",\"prompt\":\"The cat sat.\",\"target\":\" The cat\"}\n"
+      "{\"id\":\"b\",\"prompt\":\"The dog ran.\",\"target\":\" The dog\",\"factor\":0.3}\n";
+  auto bytes = [&](const BatchOptions& options) {
+    std::istringstream in(input);
+    std::ostringstream out;
+    run_batch(model, in, out, options);
+    return out.str();
+  };
+  EXPECT_EQ(bytes({}), bytes({}));
+  BatchOptions resume;
+  resume.done_ids = {{"\"a\"", 1}};
+  BatchProgress p;
+  const auto lines = run(input, resume, &p);
+  EXPECT_EQ(p.skipped, 1);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["id"], "b");
+  EXPECT_EQ(lines[0]["params"]["factor"], 0.3);
+  BatchOptions second_shard;
+  second_shard.shard = {1, 2};
+  EXPECT_EQ(run(input, second_shard, &p).at(0)["id"], "b");
+}
+
+TEST_F(BatchRunnerTest, ResumeCountsRepeatedIdsSoTheirErrorLinesAreNotLostOrDoubled) {
+  const std::string input =
+      "{\"id\":\"a\",\"prompt\":\"The cat sat.\",\"target\":\" The cat\"}\n"
+      "{\"id\":\"a\",\"prompt\":\"Again.\",\"target\":\" x\"}\n";
+  BatchOptions first_done;
+  first_done.done_ids = {{"\"a\"", 1}};
+  BatchProgress p;
+  const auto rest = run(input, first_done, &p);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0]["error"]["code"], "duplicate_id") << "the repeat is still refused after a resume";
+  BatchOptions both_done;
+  both_done.done_ids = {{"\"a\"", 2}};
+  EXPECT_TRUE(run(input, both_done, &p).empty());
+  EXPECT_EQ(p.skipped, 2);
+}
+
+}  // namespace
+}  // namespace atman::test
