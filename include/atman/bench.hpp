@@ -53,5 +53,8 @@ BenchResult run_bench(const Model& model, const BenchRequest& request);
 
 // VmHWM of this process (peak resident set), bytes; 0 where /proc is unavailable.
 int64_t peak_rss_bytes();
+// Lowers VmHWM to the current resident set (Linux /proc/self/clear_refs), so the next
+// peak_rss_bytes() is the peak of what runs in between; false where the kernel refuses.
+bool reset_peak_rss();
 
 }  // namespace atman

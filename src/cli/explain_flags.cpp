@@ -11,12 +11,14 @@ ExplainSettings ExplainFlags::to_settings() const {
   return s;
 }
 
-void add_explain_flags(CLI::App* cmd, ExplainFlags& f) {
+void add_explain_flags(CLI::App* cmd, ExplainFlags& f, bool with_method) {
   ExplainSettings& s = f.settings;
-  cmd->add_option("--method", s.method,
-                  "atman (attention manipulation), ig (integrated gradients), ixg (input x gradient), "
-                  "attattr (attention attribution)")
-      ->capture_default_str();
+  if (with_method) {
+    cmd->add_option("--method", s.method,
+                    "atman (attention manipulation), ig (integrated gradients), ixg (input x gradient), "
+                    "attattr (attention attribution)")
+        ->capture_default_str();
+  }
   cmd->add_option("--steps", s.steps, "path steps of ig and attattr")->capture_default_str();
   cmd->add_option("--factor", s.factor, "attention to a suppressed unit is multiplied by this, in [0, 1]")
       ->capture_default_str();

@@ -18,6 +18,7 @@ struct ExplainFlags {
   ExplainSettings to_settings() const;
 };
 
-void add_explain_flags(CLI::App* command, ExplainFlags& flags);
+// `with_method` false leaves out --method (eval takes a list of methods instead).
+void add_explain_flags(CLI::App* command, ExplainFlags& flags, bool with_method = true);
 
 }  // namespace atman::cli

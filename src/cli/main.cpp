@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   atman::cli::setup_batch(app);
   atman::cli::setup_merge(app);
   atman::cli::setup_check(app);
+  atman::cli::setup_eval(app);
 
   try {
     app.parse(argc, argv);

@@ -69,6 +69,13 @@ ExplainInput synthetic_input(const Model& model, int64_t prompt_tokens, int64_t 
   return in;
 }
 
+bool reset_peak_rss() {
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";
+  clear.flush();
+  return static_cast<bool>(clear);
+}
+
 int64_t peak_rss_bytes() {
   std::ifstream status("/proc/self/status");
   std::string line;

@@ -115,3 +115,15 @@ atman_cli_test(check_missing_baseline 2 "error: --baseline: cannot read '/nonexi
   -- ${ATMAN_EXE} check --baseline /nonexistent.jsonl --current ${BATCH_INPUT})
 atman_cli_test(merge_missing_shard 1 "error: cannot read '/nonexistent.jsonl'"
   -- ${ATMAN_EXE} merge /nonexistent.jsonl)
+
+# eval: the generated ground-truth set is reproducible, and all four methods are evaluated on it.
+atman_cli_test(gold_generator_reproducible 0 "gold"
+  --stdout-file ${DATA}/gold_stories.jsonl -- ${PROJECT_SOURCE_DIR}/tools/make_gold_stories.sh)
+atman_cli_test(eval_gold_all_methods 0 "\\| attattr \\| 24 \\|"
+  -- ${ATMAN_EXE} eval --input ${DATA}/gold_stories.jsonl --report ${CMAKE_CURRENT_BINARY_DIR}/eval_report --steps 4)
+atman_cli_test(eval_delete_removal 0 "Removal: delete"
+  -- ${ATMAN_EXE} eval --input ${DATA}/gold_stories.jsonl --methods atman --removal delete --report ${CMAKE_CURRENT_BINARY_DIR}/eval_delete)
+atman_cli_test(eval_bad_records 1 "error: 1 failure\\(s\\): bad records"
+  -- ${ATMAN_EXE} eval --input ${DATA}/heads.jsonl --methods atman,ixg --report ${CMAKE_CURRENT_BINARY_DIR}/eval_bad)
+atman_cli_test(eval_unknown_method 1 "error: unknown method 'lime'"
+  -- ${ATMAN_EXE} eval --input ${DATA}/gold_stories.jsonl --methods atman,lime --report ${CMAKE_CURRENT_BINARY_DIR}/never)
