@@ -6,15 +6,10 @@
 
 #include "atman/error.hpp"
 #include "atman/rank_metrics.hpp"
+#include "atman/text_format.hpp"
 
 namespace atman {
 namespace {
-
-std::string fixed(double v, int precision = 4) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(precision) << v;
-  return s.str();
-}
 
 std::vector<double> totals_of(const nlohmann::json& record) { return record.at("total").get<std::vector<double>>(); }
 
@@ -62,39 +57,18 @@ void compare(RecordCheck& r, const nlohmann::json& base, const nlohmann::json& c
   r.topk_overlap = top_k_overlap(a, b, t.top_k);
   r.max_abs_diff = max_abs_difference(a, b);
   std::vector<std::string> reasons;
-  if (r.spearman < t.min_spearman) reasons.push_back("spearman " + fixed(r.spearman) + " < " + fixed(t.min_spearman));
+  if (r.spearman < t.min_spearman) reasons.push_back("spearman " + format_fixed(r.spearman, 4) + " < " + format_fixed(t.min_spearman, 4));
   if (r.topk_overlap < t.min_topk_overlap) {
-    reasons.push_back("top-" + std::to_string(t.top_k) + " overlap " + fixed(r.topk_overlap) + " < " +
-                      fixed(t.min_topk_overlap));
+    reasons.push_back("top-" + std::to_string(t.top_k) + " overlap " + format_fixed(r.topk_overlap, 4) + " < " +
+                      format_fixed(t.min_topk_overlap, 4));
   }
   if (t.max_abs_diff && r.max_abs_diff > *t.max_abs_diff) {
-    reasons.push_back("max |diff| " + fixed(r.max_abs_diff, 6) + " > " + fixed(*t.max_abs_diff, 6));
+    reasons.push_back("max |diff| " + format_fixed(r.max_abs_diff, 6) + " > " + format_fixed(*t.max_abs_diff, 6));
   }
   if (!reasons.empty()) {
     r.status = CheckStatus::kRegressed;
     for (size_t i = 0; i < reasons.size(); ++i) r.reason += (i ? "; " : "") + reasons[i];
   }
-}
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // Control characters other than tab and newline are not allowed in XML 1.0.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') {
-          out += ' ';
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -176,8 +150,8 @@ void write_check_table(const CheckReport& report, std::ostream& out) {
       header = true;
     }
     const bool measured = r.status == CheckStatus::kRegressed;
-    out << r.id << '\t' << (measured ? "regressed" : "unusable") << '\t' << (measured ? fixed(r.spearman) : "-")
-        << '\t' << (measured ? fixed(r.topk_overlap) : "-") << '\t' << (measured ? fixed(r.max_abs_diff, 6) : "-")
+    out << r.id << '\t' << (measured ? "regressed" : "unusable") << '\t' << (measured ? format_fixed(r.spearman, 4) : "-")
+        << '\t' << (measured ? format_fixed(r.topk_overlap, 4) : "-") << '\t' << (measured ? format_fixed(r.max_abs_diff, 6) : "-")
         << '\t' << r.reason << '\n';
   }
   out << "check: " << report.records.size() << " ids, " << report.passed << " passed, " << report.regressed
@@ -196,16 +170,16 @@ void write_junit(const CheckReport& report, const CheckThresholds& t, std::ostre
       << "      <property name=\"min_topk_overlap\" value=\"" << t.min_topk_overlap << "\"/>\n"
       << "    </properties>\n";
   for (const auto& r : report.records) {
-    out << "    <testcase classname=\"atman.check\" name=\"" << xml_escape(r.id) << "\"";
+    out << "    <testcase classname=\"atman.check\" name=\"" << escape_markup(r.id) << "\"";
     if (r.status == CheckStatus::kPassed) {
       out << "/>\n";
       continue;
     }
     const char* tag = r.status == CheckStatus::kRegressed ? "failure" : "error";
-    out << ">\n      <" << tag << " message=\"" << xml_escape(r.reason) << "\">" << xml_escape(r.reason);
+    out << ">\n      <" << tag << " message=\"" << escape_markup(r.reason) << "\">" << escape_markup(r.reason);
     if (r.status == CheckStatus::kRegressed) {
-      out << "\nspearman=" << fixed(r.spearman) << " topk_overlap=" << fixed(r.topk_overlap)
-          << " max_abs_diff=" << fixed(r.max_abs_diff, 6) << " units=" << r.units;
+      out << "\nspearman=" << format_fixed(r.spearman, 4) << " topk_overlap=" << format_fixed(r.topk_overlap, 4)
+          << " max_abs_diff=" << format_fixed(r.max_abs_diff, 6) << " units=" << r.units;
     }
     out << "</" << tag << ">\n    </testcase>\n";
   }

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "atman/bench.hpp"
+#include "atman/text_format.hpp"
 #include "atman/error.hpp"
 #include "atman/model_presets.hpp"
 #include "atman/runtime.hpp"
@@ -125,12 +126,6 @@ double max_abs_difference(const nlohmann::json& a, const nlohmann::json& b) {
   return worst;
 }
 
-std::string fmt(double v, int precision) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(precision) << v;
-  return s.str();
-}
-
 void run_bench_command(BenchCommandOptions o) {
   if (!o.child_mode.empty()) return run_child(o);
   if (!o.method.empty()) o.modes = {"forward", "atman", o.method};
@@ -211,10 +206,10 @@ void run_bench_command(BenchCommandOptions o) {
     return;
   }
   std::cout << "model " << model_dir << (o.preset.empty() ? "" : " (preset " + o.preset + ")") << ": "
-            << fmt(static_cast<double>(transformer.parameter_bytes()) / 4e6, 1) << "M parameters, "
-            << fmt(model_mb, 1) << " MiB, " << config.num_hidden_layers << " layers, d_model " << config.hidden_size
+            << format_fixed(static_cast<double>(transformer.parameter_bytes()) / 4e6, 1) << "M parameters, "
+            << format_fixed(model_mb, 1) << " MiB, " << config.num_hidden_layers << " layers, d_model " << config.hidden_size
             << "; threads " << threads << "; target " << o.target_tokens << " tokens\n"
-            << "plain libtorch matmul 1024x1024 float32: " << fmt(matmul, 1) << " GFLOP/s\n\n";
+            << "plain libtorch matmul 1024x1024 float32: " << format_fixed(matmul, 1) << " GFLOP/s\n\n";
   std::cout << "prompt\ttokens\tmode\trows\tpasses\twall_s\tms/row\tGFLOP\tGFLOP/s\tpeak_MiB\n";
   for (const auto& run : report["runs"]) {
     for (const auto& m : run["modes"]) {
@@ -222,31 +217,31 @@ void run_bench_command(BenchCommandOptions o) {
       const double wall = m["wall_seconds"].get<double>();
       std::cout << run["prompt_tokens"].get<int64_t>() << '\t' << m["tokens"].get<int64_t>() << '\t'
                 << m["mode"].get<std::string>() << '\t' << (rows ? std::to_string(rows) : "-") << '\t'
-                << m["forward_passes"].get<int64_t>() << '\t' << fmt(wall, 4) << '\t'
-                << (rows ? fmt(1000.0 * wall / static_cast<double>(rows), 3) : "-") << '\t'
-                << fmt(m["flops"].get<double>() / 1e9, 2) << '\t' << fmt(m["gflops_per_second"].get<double>(), 1)
-                << '\t' << fmt(m["peak_rss_bytes"].get<double>() / (1 << 20), 1) << '\n';
+                << m["forward_passes"].get<int64_t>() << '\t' << format_fixed(wall, 4) << '\t'
+                << (rows ? format_fixed(1000.0 * wall / static_cast<double>(rows), 3) : "-") << '\t'
+                << format_fixed(m["flops"].get<double>() / 1e9, 2) << '\t' << format_fixed(m["gflops_per_second"].get<double>(), 1)
+                << '\t' << format_fixed(m["peak_rss_bytes"].get<double>() / (1 << 20), 1) << '\n';
     }
   }
   std::cout << '\n';
   for (const auto& run : report["runs"]) {
     std::cout << "prompt " << run["prompt_tokens"].get<int64_t>() << ":";
     if (run.contains("atman_over_naive_time")) {
-      std::cout << " atman/naive time " << fmt(run["atman_over_naive_time"].get<double>(), 3)
+      std::cout << " atman/naive time " << format_fixed(run["atman_over_naive_time"].get<double>(), 3)
                 << ", max |R_atman - R_naive| " << run["atman_naive_max_abs_diff"].get<double>() << ";";
     }
     for (const auto& m : run["modes"]) {
       if (m["mode"] == "atman") {
-        std::cout << " atman GFLOP/s / matmul " << fmt(m["gflops_per_second"].get<double>() / matmul, 3) << ";";
+        std::cout << " atman GFLOP/s / matmul " << format_fixed(m["gflops_per_second"].get<double>() / matmul, 3) << ";";
       }
     }
     if (run.contains("atman_peak_over_bound")) {
-      std::cout << " atman peak / (1.5 x forward peak + model) " << fmt(run["atman_peak_over_bound"].get<double>(), 3);
+      std::cout << " atman peak / (1.5 x forward peak + model) " << format_fixed(run["atman_peak_over_bound"].get<double>(), 3);
     }
     for (const char* gradient : {"ig", "ixg", "attattr"}) {
       const std::string key = std::string(gradient) + "_peak_over_atman_peak";
       if (run.contains(key)) {
-        std::cout << "; " << gradient << " peak / atman peak " << fmt(run[key].get<double>(), 2);
+        std::cout << "; " << gradient << " peak / atman peak " << format_fixed(run[key].get<double>(), 2);
       }
     }
     std::cout << '\n';

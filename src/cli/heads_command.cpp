@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "atman/batch_record.hpp"
 #include "atman/error.hpp"
 #include "atman/head_importance.hpp"
 #include "commands.hpp"
@@ -64,14 +65,11 @@ void run_heads(const HeadsOptions& o) {
   } else {
     std::string line;
     for (int64_t number = 1; std::getline(jsonl, line); ++number) {
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      if (is_blank_line(line)) continue;
       try {
-        const auto record = nlohmann::json::parse(line);
-        if (!record.is_object() || !record.contains("prompt") || !record["prompt"].is_string() ||
-            !record.contains("target") || !record["target"].is_string()) {
-          throw Error("needs string fields 'prompt' and 'target'");
-        }
-        add(record["prompt"].get<std::string>(), record["target"].get<std::string>());
+        const BatchRecord record = parse_batch_line(line, number);  // the batch input format
+        if (record.error) throw Error(record.error->message);
+        add(record.prompt, record.target);
       } catch (const std::exception& e) {
         ++failed;  // one bad record is reported and skipped; the others still count
         spdlog::error("{}:{}: {}", o.input, number, e.what());

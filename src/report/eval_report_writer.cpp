@@ -5,6 +5,7 @@
 
 #include "atman/error.hpp"
 #include "atman/eval_report.hpp"
+#include "atman/text_format.hpp"
 
 namespace atman {
 namespace {
@@ -13,12 +14,7 @@ using nlohmann::ordered_json;
 
 ordered_json number_or_null(double v) { return std::isfinite(v) ? ordered_json(v) : ordered_json(nullptr); }
 
-std::string fixed(double v, int precision) {
-  if (!std::isfinite(v)) return "–";
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(precision) << v;
-  return s.str();
-}
+std::string fixed(double v, int precision) { return std::isfinite(v) ? format_fixed(v, precision) : "–"; }
 
 int precision_of(const std::string& key) { return key == "peak_rss_mib" ? 1 : key == "seconds" ? 4 : 3; }
 
@@ -36,18 +32,6 @@ std::vector<double> mean_curve(const MethodEvaluation& m, bool insertion) {
     for (size_t i = 0; i < c.size() && i < mean.size(); ++i) mean[i] += c[i] / static_cast<double>(m.records.size());
   }
   return mean;
-}
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
-  }
-  return out;
 }
 
 // One line chart: the mean curve of every method, mean log p(target) over fraction of units.
@@ -94,7 +78,7 @@ std::string svg_chart(const EvalReport& report, bool insertion) {
       s << x(n > 1 ? static_cast<double>(i) / static_cast<double>(n - 1) : 0) << ',' << y(curves[m][i]) << ' ';
     }
     s << "\"/><text x=\"" << left + pw + 8 << "\" y=\"" << top + 14 + 16 * m << "\" fill=\"" << color
-      << "\" font-size=\"12\">" << html_escape(report.methods[m].method) << "</text>";
+      << "\" font-size=\"12\">" << escape_markup(report.methods[m].method) << "</text>";
   }
   s << "</svg>";
   return s.str();
@@ -186,16 +170,16 @@ std::string eval_index_html(const EvalReport& report) {
     << "body{font-family:sans-serif;margin:2em;max-width:75em}table{border-collapse:collapse}"
     << "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child{text-align:left}"
     << ".charts{display:flex;flex-wrap:wrap;gap:2em}</style></head><body>\n<h1>atman eval</h1>\n<p>Model <code>"
-    << html_escape(report.model_path) << "</code>, input <code>" << html_escape(report.input_path)
+    << escape_markup(report.model_path) << "</code>, input <code>" << escape_markup(report.input_path)
     << "</code>. Removal: <b>" << removal_mode_name(report.removal) << "</b> — "
-    << html_escape(removal_mode_description(report.removal))
+    << escape_markup(removal_mode_description(report.removal))
     << ". Cells: mean ± 95% CI half-width; ↑ higher is better, ↓ lower is better.</p>\n<table><tr><th>method</th><th>n</th>";
   for (const auto& info : eval_metrics()) {
-    s << "<th>" << html_escape(info.label) << (info.higher_is_better ? " ↑" : " ↓") << "</th>";
+    s << "<th>" << escape_markup(info.label) << (info.higher_is_better ? " ↑" : " ↓") << "</th>";
   }
   s << "</tr>\n";
   for (const auto& m : report.methods) {
-    s << "<tr><td>" << html_escape(m.method) << "</td><td>" << m.records.size() << "</td>";
+    s << "<tr><td>" << escape_markup(m.method) << "</td><td>" << m.records.size() << "</td>";
     for (const auto& info : eval_metrics()) s << "<td>" << cell(summarize(metric_values(m, info.key)), info.key) << "</td>";
     s << "</tr>\n";
   }
@@ -203,8 +187,8 @@ std::string eval_index_html(const EvalReport& report) {
   if (!report.failed.empty()) {
     s << "<h2>Failed records</h2><ul>";
     for (const auto& f : report.failed) {
-      s << "<li>" << html_escape(f.id.dump()) << " (line " << f.line << (f.method.empty() ? "" : ", " + f.method)
-        << "): " << html_escape(f.code) << " — " << html_escape(f.message) << "</li>";
+      s << "<li>" << escape_markup(f.id.dump()) << " (line " << f.line << (f.method.empty() ? "" : ", " + f.method)
+        << "): " << escape_markup(f.code) << " — " << escape_markup(f.message) << "</li>";
     }
     s << "</ul>\n";
   }

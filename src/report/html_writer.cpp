@@ -3,24 +3,10 @@
 #include <cstdio>
 
 #include "atman/report.hpp"
+#include "atman/text_format.hpp"
 
 namespace atman {
 namespace {
-
-std::string escape_html(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
 
 // Red for support, blue for opposition, opacity by magnitude relative to the peak. Matches
 // colorFor() in the page's script, which recolours when another view is chosen.
@@ -86,8 +72,8 @@ void write_html(const Explanation& e, std::ostream& out) {
 
   out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       << "<title>atman explanation</title><style>" << kStyle << "</style></head><body>\n";
-  out << "<h1>Why this continuation?</h1>\n<p>Method <b>" << escape_html(e.method) << "</b> on model <code>"
-      << escape_html(e.model_path) << "</code>. " << e.units.size() << " units; hover a unit for its value.</p>\n";
+  out << "<h1>Why this continuation?</h1>\n<p>Method <b>" << escape_markup(e.method) << "</b> on model <code>"
+      << escape_markup(e.model_path) << "</code>. " << e.units.size() << " units; hover a unit for its value.</p>\n";
 
   out << "<div class=\"legend\"><span>works against the target</span><span class=\"bar\"></span>"
       << "<span>supports the target</span><span>(full colour = |value| <span id=\"peak\">"
@@ -96,14 +82,14 @@ void write_html(const Explanation& e, std::ostream& out) {
   out << "<div>View: <button data-view=\"-1\" class=\"active\">total</button>";
   for (int64_t t = 0; t < in.target_length(); ++t) {
     out << "<button data-view=\"" << t << "\" title=\"relevance for target token " << t << "\">"
-        << escape_html(in.target_tokens[static_cast<size_t>(t)].piece) << "</button>";
+        << escape_markup(in.target_tokens[static_cast<size_t>(t)].piece) << "</button>";
   }
   out << "</div>\n<div class=\"text\">";
   auto unit_span = [&](const Unit& u) {
     const double v = e.total[static_cast<size_t>(u.index)];
     out << "<span class=\"unit\" data-unit=\"" << u.index << "\" style=\"background:"
         << background(v, peak) << "\" title=\"unit " << u.index << ": " << format_value(v) << "\">"
-        << escape_html(u.text) << "</span>";
+        << escape_markup(u.text) << "</span>";
   };
   for (const Unit& u : e.units) {
     if (u.source == "prompt") unit_span(u);
@@ -115,10 +101,10 @@ void write_html(const Explanation& e, std::ostream& out) {
     unit_span(u);
     target_done = static_cast<size_t>(in.target_tokens.back().byte_start);
   }
-  out << "<u>" << escape_html(in.target.substr(target_done)) << "</u></span></div>\n";
+  out << "<u>" << escape_markup(in.target.substr(target_done)) << "</u></span></div>\n";
   out << "<p class=\"target\">Underlined: the target; log p per token: ";
   for (size_t t = 0; t < e.baseline_logprobs.size(); ++t) {
-    out << (t ? ", " : "") << "<code>" << escape_html(in.target_tokens[t].piece) << "</code> "
+    out << (t ? ", " : "") << "<code>" << escape_markup(in.target_tokens[t].piece) << "</code> "
         << format_value(e.baseline_logprobs[t]);
   }
   out << "</p>\n<table><tr><th>rank</th><th>unit</th><th>total</th><th>text</th></tr>\n";
@@ -127,7 +113,7 @@ void write_html(const Explanation& e, std::ostream& out) {
     const Unit& u = e.units[static_cast<size_t>(order[r])];
     out << "<tr><td>" << r + 1 << "</td><td>" << u.index << "</td><td>"
         << format_value(e.total[static_cast<size_t>(u.index)]) << "</td><td><code>"
-        << escape_html(u.text) << "</code></td></tr>\n";
+        << escape_markup(u.text) << "</code></td></tr>\n";
   }
   out << "</table>\n";
 

@@ -5,6 +5,7 @@
 
 #include "atman/error.hpp"
 #include "atman/report.hpp"
+#include "atman/text_format.hpp"
 
 namespace atman {
 namespace {
@@ -39,12 +40,6 @@ std::string visible(const std::string& text) {
   return out;
 }
 
-std::string fixed(double v, int precision = 6) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(precision) << v;
-  return s.str();
-}
-
 double target_logprob(const Explanation& e) {
   double sum = 0.0;
   for (double v : e.baseline_logprobs) sum += v;
@@ -57,7 +52,7 @@ void write_table(const Explanation& e, std::ostream& out, size_t rows) {
   for (size_t r = 0; r < std::min(rows, order.size()); ++r) {
     const Unit& u = e.units[static_cast<size_t>(order[r])];
     out << r + 1 << '\t' << u.index << '\t' << u.source << '\t' << u.start << '\t' << u.length
-        << '\t' << fixed(e.total[static_cast<size_t>(u.index)]) << "\t\"" << visible(u.text) << "\"\n";
+        << '\t' << format_fixed(e.total[static_cast<size_t>(u.index)], 6) << "\t\"" << visible(u.text) << "\"\n";
   }
 }
 
@@ -74,7 +69,7 @@ void write_text(const Explanation& e, std::ostream& out, bool ansi_colors, int t
   const ExplainInput& in = e.input;
   if (!ansi_colors) {
     out << "# method " << e.method << ", " << e.units.size() << " units, target log p "
-        << fixed(target_logprob(e), 4) << " over " << in.target_length() << " tokens\n";
+        << format_fixed(target_logprob(e), 4) << " over " << in.target_length() << " tokens\n";
     write_table(e, out, e.units.size());
     return;
   }
@@ -92,7 +87,7 @@ void write_text(const Explanation& e, std::ostream& out, bool ansi_colors, int t
     plain_from = static_cast<size_t>(in.target_tokens.back().byte_start);
   }
   out << in.target.substr(plain_from) << "\"";
-  out << "\n(log p of the target: " << fixed(target_logprob(e), 4) << " over "
+  out << "\n(log p of the target: " << format_fixed(target_logprob(e), 4) << " over "
       << in.target_length() << " tokens; method " << e.method << ")\n\nTop units:\n";
   write_table(e, out, static_cast<size_t>(std::max(top_k, 1)));
 }

@@ -1,0 +1,14 @@
+#pragma once
+// Small text helpers shared by the writers of reports (text, HTML, JUnit XML, eval report).
+#include <string>
+
+namespace atman {
+
+// `v` in fixed notation with `precision` decimals ("nan"/"inf" as the stream prints them).
+std::string format_fixed(double v, int precision);
+
+// Text safe inside HTML or XML elements and attribute values: & < > " ' escaped, and control
+// characters other than tab, newline and carriage return (not allowed in XML 1.0) as spaces.
+std::string escape_markup(const std::string& text);
+
+}  // namespace atman
