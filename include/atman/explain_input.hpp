@@ -29,6 +29,13 @@ struct ExplainInput {
   const Token& input_token(int64_t position) const;
 };
 
+// (B, n, V) logits at the positions predicting n target tokens, (n) their ids -> (B, n)
+// log p(target). Every method scores the target through this.
+torch::Tensor target_log_probs(const torch::Tensor& logits, const torch::Tensor& target_ids);
+
+// Forward options asking only for the logits that predict the targets: positions P−1 .. P+N−2.
+ForwardOptions target_logit_options(const ExplainInput& input);
+
 // Tokenizes prompt + target as one text, so the target is split exactly as the model would
 // read it after the prompt (" Tom" stays "▁T" "om", not a lone "▁" then "Tom"). When a token
 // straddles the prompt/target boundary the two are tokenized separately instead. Throws

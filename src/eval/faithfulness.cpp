@@ -15,7 +15,7 @@ constexpr int64_t kRowsPerPass = 8;
 std::vector<double> suppressed_logprobs(const Model& model, const ExplainInput& input,
                                         const std::vector<std::vector<bool>>& keep) {
   torch::InferenceMode inference;
-  const int64_t T = input.input_length(), P = input.prompt_length(), N = input.target_length();
+  const int64_t T = input.input_length();
   const auto ids = input.input_ids().unsqueeze(0);  // (1, T)
   const auto targets = input.target_ids();           // (N)
   std::vector<double> out;
@@ -29,12 +29,10 @@ std::vector<double> suppressed_logprobs(const Model& model, const ExplainInput& 
       }
     }
     AttentionEdit edit{factors, {}};
-    ForwardOptions options;
+    ForwardOptions options = target_logit_options(input);
     options.edit = &edit;
-    options.logit_positions = torch::arange(P - 1, P - 1 + N, torch::kInt64);
-    const auto logp = torch::log_softmax(model.transformer.forward(ids.expand({B, T}), options), -1);  // (B, N, V)
-    const auto picked = logp.gather(2, targets.view({1, N, 1}).expand({B, N, 1})).squeeze(2);      // (B, N)
-    const auto mean = picked.mean(1).to(torch::kFloat64);
+    const auto logp = target_log_probs(model.transformer.forward(ids.expand({B, T}), options), targets);  // (B, N)
+    const auto mean = logp.mean(1).to(torch::kFloat64);
     for (int64_t b = 0; b < B; ++b) out.push_back(mean[b].item<double>());
   }
   return out;
@@ -57,8 +55,7 @@ std::vector<double> deleted_logprobs(const Model& model, const ExplainInput& inp
     const auto ids = all_ids.index_select(0, torch::tensor(kept, torch::kInt64)).unsqueeze(0);  // (1, T')
     ForwardOptions options;
     options.logit_positions = torch::arange(kept_prompt - 1, kept_prompt - 1 + N, torch::kInt64);
-    const auto logp = torch::log_softmax(model.transformer.forward(ids, options)[0], -1);  // (N, V)
-    out.push_back(logp.gather(1, targets.view({N, 1})).mean().item<double>());
+    out.push_back(target_log_probs(model.transformer.forward(ids, options), targets).mean().item<double>());
   }
   return out;
 }

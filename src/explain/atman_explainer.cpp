@@ -8,17 +8,6 @@
 #include "atman/error.hpp"
 
 namespace atman {
-namespace {
-
-// (B, n, V) logits and (n) target ids -> (B, n) cross-entropy −log p(target).
-torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& targets) {
-  auto logp = torch::log_softmax(logits, -1);
-  auto index = targets.view({1, -1, 1}).expand({logits.size(0), targets.size(0), 1});
-  return -logp.gather(2, index).squeeze(2);
-}
-
-}  // namespace
-
 void AtmanOptions::validate(const ModelConfig& config) const {
   suppression.validate();
   if (batch_size < 0) throw Error("--batch-size must be >= 0 (0 chooses from memory)");
@@ -103,7 +92,7 @@ Explanation explain_atman(const Model& model, const ExplainInput& input,
   ForwardOptions baseline;
   baseline.cache = &baseline_cache;
   baseline.logit_positions = torch::arange(first_logit, first_logit + N, torch::kInt64);
-  const auto baseline_ce = cross_entropy(model.transformer.forward(ids, baseline), targets)[0];  // (N)
+  const auto baseline_ce = -target_log_probs(model.transformer.forward(ids, baseline), targets)[0];  // (N)
 
   AttentionEdit edit;
   if (!atman.layers.empty()) {
@@ -149,7 +138,7 @@ Explanation explain_atman(const Model& model, const ExplainInput& input,
     auto logits = model.transformer.forward(tail, perturbed);
     if (atman.naive) logits = logits.narrow(1, logit_from, first_logit + N - logit_from);
     const int64_t t0 = logit_from - first_logit;
-    auto ce = cross_entropy(logits, targets.narrow(0, t0, N - t0));  // (B, N − t0)
+    auto ce = -target_log_probs(logits, targets.narrow(0, t0, N - t0));  // (B, N − t0)
     auto delta = (ce - baseline_ce.narrow(0, t0, N - t0)).to(torch::kFloat64);  // (B, N − t0)
     // A target token predicted before a row's own first suppressed position cannot change
     // (causal mask): its relevance is exactly 0, not the rounding noise of a recomputation.

@@ -24,7 +24,7 @@ AttentionAttribution attention_attribution(const Model& model, const ExplainInpu
       const auto a = alphas.narrow(0, begin, std::min(chunk, m - begin));  // (b)
       const int64_t b = a.size(0);
       torch::Tensor scaled;  // (b, H, T, T) leaf: the layer's attention as the rest of the model sees it
-      ForwardOptions options = detail::target_logit_options(input);
+      ForwardOptions options = target_logit_options(input);
       options.on_attention = [&](int64_t l, const torch::Tensor& probs) {
         if (l != layer) return probs;
         attention = probs[0].detach();  // layers below are unchanged, so every row holds A
@@ -32,7 +32,7 @@ AttentionAttribution attention_attribution(const Model& model, const ExplainInpu
         return scaled;
       };
       // Nothing below `layer` requires grad, so autograd records only the layers above it.
-      const auto logp = detail::target_logprobs(model.transformer.forward(ids.expand({b, T}), options),
+      const auto logp = target_log_probs(model.transformer.forward(ids.expand({b, T}), options),
                                                 input.target_ids());  // (b, N)
       grad_sum += torch::autograd::grad({logp.sum()}, {scaled})[0].sum(0);
       counted.forward_passes += 1;

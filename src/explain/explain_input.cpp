@@ -15,6 +15,19 @@ Token shifted(Token t, int64_t chars, int64_t bytes) {
 
 }  // namespace
 
+torch::Tensor target_log_probs(const torch::Tensor& logits, const torch::Tensor& target_ids) {
+  const auto logp = torch::log_softmax(logits, -1);                                          // (B, n, V)
+  const auto index = target_ids.view({1, -1, 1}).expand({logits.size(0), target_ids.size(0), 1});  // (B, n, 1)
+  return logp.gather(2, index).squeeze(2);                                                   // (B, n)
+}
+
+ForwardOptions target_logit_options(const ExplainInput& input) {
+  ForwardOptions options;
+  const int64_t first = input.prompt_length() - 1;
+  options.logit_positions = torch::arange(first, first + input.target_length(), torch::kInt64);
+  return options;
+}
+
 torch::Tensor ExplainInput::input_ids() const {
   std::vector<int64_t> ids;
   for (const auto& t : prompt_tokens) ids.push_back(t.id);

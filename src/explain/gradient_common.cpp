@@ -2,16 +2,10 @@
 
 namespace atman::detail {
 
-torch::Tensor target_logprobs(const torch::Tensor& logits, const torch::Tensor& target_ids) {
-  auto logp = torch::log_softmax(logits, -1);  // (B, N, V)
-  auto index = target_ids.view({1, -1, 1}).expand({logits.size(0), target_ids.size(0), 1});
-  return logp.gather(2, index).squeeze(2);  // (B, N)
-}
-
 torch::Tensor per_target_embedding_gradients(const Model& model, const ExplainInput& input,
                                              const torch::Tensor& embeddings, int64_t* backward_passes) {
   auto x = embeddings.detach().requires_grad_(true);  // (B, T, D), the only leaf
-  const auto logp = target_logprobs(model.transformer.forward_embeddings(x, target_logit_options(input)),
+  const auto logp = target_log_probs(model.transformer.forward_embeddings(x, target_logit_options(input)),
                                     input.target_ids());  // (B, N)
   const int64_t N = input.target_length();
   std::vector<torch::Tensor> grads;
@@ -26,14 +20,7 @@ torch::Tensor per_target_embedding_gradients(const Model& model, const ExplainIn
 torch::Tensor baseline_target_logprobs(const Model& model, const ExplainInput& input) {
   torch::NoGradGuard no_grad;
   const auto ids = input.input_ids().unsqueeze(0);
-  return target_logprobs(model.transformer.forward(ids, target_logit_options(input)), input.target_ids())[0];
-}
-
-ForwardOptions target_logit_options(const ExplainInput& input) {
-  ForwardOptions options;
-  const int64_t first = input.prompt_length() - 1;
-  options.logit_positions = torch::arange(first, first + input.target_length(), torch::kInt64);
-  return options;
+  return target_log_probs(model.transformer.forward(ids, target_logit_options(input)), input.target_ids())[0];
 }
 
 Explanation start_explanation(const Model& model, const ExplainInput& input, const ExplainOptions& options,

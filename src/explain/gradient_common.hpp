@@ -10,9 +10,6 @@
 
 namespace atman::detail {
 
-// Logits (B, N, V) at the target positions -> (B, N) log p(target_t).
-torch::Tensor target_logprobs(const torch::Tensor& logits, const torch::Tensor& target_ids);
-
 // (N, B, T, D) ∂ log p(target_t) / ∂ embeddings for each target t, from one forward pass of
 // `embeddings` (B, T, D) and N backward passes.
 torch::Tensor per_target_embedding_gradients(const Model& model, const ExplainInput& input,
@@ -20,9 +17,6 @@ torch::Tensor per_target_embedding_gradients(const Model& model, const ExplainIn
 
 // (N) log p(target_t) of the unchanged input, without autograd.
 torch::Tensor baseline_target_logprobs(const Model& model, const ExplainInput& input);
-
-// Forward options asking only for the logits at positions P−1 .. P+N−2.
-ForwardOptions target_logit_options(const ExplainInput& input);
 
 // Explanation with method, model, input and units filled in; relevance and totals left empty.
 Explanation start_explanation(const Model& model, const ExplainInput& input, const ExplainOptions& options,
