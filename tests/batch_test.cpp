@@ -2,6 +2,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "atman/batch_input.hpp"
 #include "atman/batch_output.hpp"
 #include "atman/batch_runner.hpp"
 #include "support/test_support.hpp"
@@ -68,17 +69,78 @@ TEST(BatchOutputTest, ResumeRepairsACutOffLineAndListsDoneIds) {
   EXPECT_THAT(error_message([&] { repair_and_scan_output(out); }), HasSubstr("line 2 is not an atman batch result"));
 }
 
+// One output line of a run over a 3-record input, as `atman batch --shard K/N` writes it.
+std::string shard_line(const char* id, int line, const char* shard, const char* input = "fnv1a64:00") {
+  return std::string("{\"id\":\"") + id + "\",\"line\":" + std::to_string(line) + ",\"batch\":{\"input\":\"" + input +
+         "\",\"records\":3,\"shard\":\"" + shard + "\"}}";
+}
+
 TEST(BatchOutputTest, MergeOrdersByInputLineAndRefusesOverlapsAndCutLines) {
   TempDir tmp;
-  write(tmp.path() / "a", "{\"id\":\"x\",\"line\":1}\n{\"id\":\"z\",\"line\":5}\n");
-  write(tmp.path() / "b", "{\"id\":\"y\",\"line\":2}\n");
+  write(tmp.path() / "a", shard_line("x", 1, "0/2") + "\n" + shard_line("z", 3, "0/2") + "\n");
+  write(tmp.path() / "b", shard_line("y", 2, "1/2") + "\n");
   EXPECT_EQ(merge_shard_outputs({tmp.path() / "a", tmp.path() / "b"}),
-            (std::vector<std::string>{"{\"id\":\"x\",\"line\":1}", "{\"id\":\"y\",\"line\":2}", "{\"id\":\"z\",\"line\":5}"}));
+            (std::vector<std::string>{shard_line("x", 1, "0/1"), shard_line("y", 2, "0/1"), shard_line("z", 3, "0/1")}));
   EXPECT_THAT(error_message([&] { merge_shard_outputs({tmp.path() / "a", tmp.path() / "a"}); }),
               HasSubstr("input line 1 appears twice"));
-  write(tmp.path() / "cut", "{\"id\":\"y\",\"line\":2}\n{\"id\"");
+  write(tmp.path() / "cut", shard_line("y", 2, "1/2") + "\n{\"id\"");
   EXPECT_THAT(error_message([&] { merge_shard_outputs({tmp.path() / "cut"}); }), HasSubstr("cut-off line"));
   EXPECT_THAT(error_message([&] { merge_shard_outputs({tmp.path() / "none"}); }), HasSubstr("cannot read"));
+}
+
+TEST(BatchOutputTest, MergeRefusesMissingShardsOtherInputsAndDirectories) {
+  TempDir tmp;
+  write(tmp.path() / "a", shard_line("x", 1, "0/2") + "\n" + shard_line("z", 3, "0/2") + "\n");
+  write(tmp.path() / "b", shard_line("y", 2, "1/2") + "\n");
+  write(tmp.path() / "other", shard_line("y", 2, "1/2", "fnv1a64:ff") + "\n");
+  write(tmp.path() / "wrong_n", shard_line("y", 2, "1/3") + "\n");
+  write(tmp.path() / "old", "{\"id\":\"y\",\"line\":2}\n");
+  EXPECT_THAT(error_message([&] { merge_shard_outputs({tmp.path() / "a"}); }),
+              HasSubstr("hold 2 of the input's 3 records: shards 1/2 are missing"));
+  EXPECT_THAT(error_message([&] { merge_shard_outputs({tmp.path() / "a", tmp.path() / "other"}); }),
+              HasSubstr("comes from another input"));
+  EXPECT_THAT(error_message([&] { merge_shard_outputs({tmp.path() / "a", tmp.path() / "wrong_n"}); }),
+              HasSubstr("shards of one run share N"));
+  EXPECT_THAT(error_message([&] { merge_shard_outputs({tmp.path() / "a", tmp.path() / "old"}); }),
+              HasSubstr("has no \"batch\" field"));
+  EXPECT_THAT(error_message([&] { merge_shard_outputs({tmp.path() / "a", tmp.path()}); }), HasSubstr("is a directory"));
+}
+
+TEST(BatchInputTest, SummaryFingerprintsTheBytesAndCountsRecordsPerShard) {
+  std::istringstream in("{\"a\":1}\n\n  \n{\"b\":2}\n{\"c\":3}");
+  const BatchInputSummary all = summarize_batch_input(in, Shard{});
+  EXPECT_EQ(all.records, 3);
+  EXPECT_EQ(all.shard_records, 3);
+  std::istringstream again("{\"a\":1}\n\n  \n{\"b\":2}\n{\"c\":3}");
+  const BatchInputSummary shard = summarize_batch_input(again, Shard{1, 2});
+  EXPECT_EQ(shard.shard_records, 1);  // line 4 of lines 2 and 4 (line 2 is blank)
+  EXPECT_EQ(shard.fingerprint, all.fingerprint);
+  std::istringstream changed("{\"a\":1}\n\n  \n{\"b\":2}\n{\"c\":4}");
+  EXPECT_NE(summarize_batch_input(changed, Shard{}).fingerprint, all.fingerprint);
+}
+
+TEST(BatchInputTest, LongLinesAreCutAndFlagged) {
+  std::istringstream in("short\n" + std::string(100, 'x') + "\nlast");
+  std::string text;
+  bool too_long = true;
+  ASSERT_TRUE(read_line_capped(in, text, 10, too_long));
+  EXPECT_EQ(text, "short");
+  EXPECT_FALSE(too_long);
+  ASSERT_TRUE(read_line_capped(in, text, 10, too_long));
+  EXPECT_EQ(text, std::string(10, 'x'));
+  EXPECT_TRUE(too_long);
+  ASSERT_TRUE(read_line_capped(in, text, 10, too_long));
+  EXPECT_EQ(text, "last");
+  EXPECT_FALSE(read_line_capped(in, text, 10, too_long));
+}
+
+TEST(BatchRecordTest, InvalidUtf8IsAnInvalidJsonRecordWhoseErrorSerialises) {
+  const BatchRecord r = parse_batch_line("{\"prompt\": \"caf\xff\", \"target\": \"x\"}", 4);
+  EXPECT_EQ(code_of(r), "invalid_json");
+  EXPECT_THAT(r.error->message, HasSubstr("\\xFF"));
+  nlohmann::ordered_json j;
+  j["message"] = r.error->message;
+  EXPECT_NO_THROW(j.dump());  // strict: throws on invalid UTF-8
 }
 
 class BatchRunnerTest : public SeededTest {

@@ -1,6 +1,8 @@
 // The SentencePiece tokenizer of the embedded model, with character spans.
 #include "atman/tokenizer.hpp"
 
+#include "atman/utf8.hpp"
+
 #include "support/test_support.hpp"
 
 namespace atman::test {
@@ -62,6 +64,29 @@ TEST_F(TokenizerTest, MultiByteCharactersCountAsOneCharacter) {
 TEST_F(TokenizerTest, DecodeInvertsEncode) {
   const std::string text = "Lily's mom said, \"Lily, let\nus go.\"";
   EXPECT_EQ(tok.decode(tok.encode_ids(text, true)), text);
+}
+
+TEST_F(TokenizerTest, IdsWithoutAPieceDecodeAsPlaceholders) {
+  // A model vocabulary padded past the tokenizer's 512 pieces (the llama-25m presets).
+  const auto ids = tok.encode_ids("Tom ran", false);
+  std::vector<int64_t> padded = ids;
+  padded.push_back(700);
+  padded.insert(padded.end(), ids.begin(), ids.end());
+  EXPECT_EQ(tok.decode(padded), "Tom ran<id:700> Tom ran");
+}
+
+TEST_F(TokenizerTest, SpansOfALongTextAreExactAndAnOversizedTextIsJudgedByItsPrefix) {
+  // Spans are counted incrementally; multi-byte characters far into the text must still count once.
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += "Lily saw a caf\u00e9. ";
+  text.pop_back();  // SentencePiece drops trailing whitespace
+  const auto tokens = tok.encode(text, false);
+  const auto& last = tokens.back();
+  EXPECT_EQ(last.start + last.length, count_code_points(text));
+  EXPECT_EQ(utf8_substr(text, last.start, last.length), text.substr(static_cast<size_t>(last.byte_start)));
+  EXPECT_TRUE(tok.surely_longer_than(text, 512));
+  EXPECT_FALSE(tok.surely_longer_than("Lily saw a cat.", 512));
+  EXPECT_FALSE(tok.surely_longer_than(text, static_cast<int64_t>(tokens.size())));
 }
 
 TEST_F(TokenizerTest, MissingAndCorruptFilesAreReported) {

@@ -1,11 +1,14 @@
 // Units of each granularity: boundaries, token membership and spans that tile the text.
 #include "atman/units.hpp"
 
+#include "atman/text_format.hpp"
 #include "atman/utf8.hpp"
 #include "support/test_support.hpp"
 
 namespace atman::test {
 namespace {
+
+using ::testing::HasSubstr;
 
 class UnitsTest : public SeededTest {
  protected:
@@ -99,6 +102,24 @@ TEST_F(UnitsTest, InputErrorsNameTheProblem) {
   for (int i = 0; i < 200; ++i) long_prompt += " dog";
   EXPECT_THAT(error_message([&] { make_explain_input(model, long_prompt, " cat"); }),
               ::testing::HasSubstr("longer than the model's max_position_embeddings (128)"));
+}
+
+TEST(Utf8Test, InvalidSequencesAreFoundAndEscaped) {
+  EXPECT_EQ(first_invalid_utf8("caf\xc3\xa9 \xf0\x9f\x98\x80"), 10u);  // valid: its size
+  EXPECT_EQ(first_invalid_utf8("ab\xff"), 2u);
+  EXPECT_EQ(first_invalid_utf8("\xc0\xaf"), 0u);          // overlong '/'
+  EXPECT_EQ(first_invalid_utf8("x\xed\xa0\x80"), 1u);     // a surrogate
+  EXPECT_EQ(first_invalid_utf8("\xf4\x90\x80\x80"), 0u); // above U+10FFFF
+  EXPECT_EQ(first_invalid_utf8("ab\xe2\x82"), 2u);        // cut off
+  EXPECT_EQ(escape_invalid_utf8("caf\xff\xc3\xa9"), "caf\\xFF\xc3\xa9");
+  EXPECT_THAT(error_message([] { require_valid_utf8("Tom \xff", "the prompt"); }),
+              HasSubstr("the prompt is not valid UTF-8: byte 0xFF at byte offset 4"));
+}
+
+TEST(TextFormatTest, ControlCharactersAreShownNotSentToTheTerminal) {
+  EXPECT_EQ(escape_control_characters("a\x1b[2Jb\x07\n\tc\x7f\xc2\x9b"), "a\\x1B[2Jb\\x07\\n\\tc\\x7F\\u009B");
+  EXPECT_EQ(escape_control_characters("line\n\tnext\r", true), "line\n\tnext\\r");
+  EXPECT_EQ(escape_control_characters("caf\xc3\xa9"), "caf\xc3\xa9");
 }
 
 }  // namespace

@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake g++ make pkg-config libtorch-dev libopenblas-dev libsentencepiece-dev libcli11-dev
           nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev)
+# The test suite also fuzzes the parsers with libFuzzer, which comes with Debian's clang.
+[[ "${1:-}" == "--all" ]] && packages+=(clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace atman {
 
 struct ExistingOutput {
@@ -13,7 +15,9 @@ struct ExistingOutput {
   // the later records are duplicate_id error lines).
   std::map<std::string, int64_t> completed_ids;
   int64_t lines = 0;                    // complete lines kept
+  int64_t failed = 0;                   // of those, error lines
   int64_t repaired_bytes = 0;           // bytes of a cut-off last line that were removed
+  nlohmann::ordered_json run_info;      // the "batch" field of the first line (null when none)
 };
 
 // For --resume: reads OUT, truncates a last line that has no newline (a killed run's partial
@@ -21,9 +25,11 @@ struct ExistingOutput {
 // atman::Error naming the file and line when a complete line is not a result object.
 ExistingOutput repair_and_scan_output(const std::filesystem::path& path);
 
-// Lines of shard outputs, ordered by their "line" field: the unsharded output, byte for byte.
-// Throws when a file is unreadable, a line is cut off or lacks "line", or two shards hold the
-// same input line.
+// Lines of shard outputs, ordered by their "line" field, with "batch"."shard" set to "0/1": the
+// unsharded output, byte for byte. Throws unless the files form one complete run of one input:
+// when a file is unreadable or a directory, a line is cut off or lacks "line" or "batch", two
+// files come from different inputs or shard counts, repeat a shard or an input line, or records
+// are missing (a shard not given, or not finished).
 std::vector<std::string> merge_shard_outputs(const std::vector<std::filesystem::path>& shards);
 
 }  // namespace atman

@@ -24,6 +24,8 @@ struct BatchOptions {
   // --resume: id_key() -> records with that id already in the output; the first that many
   // records with the id are skipped.
   std::map<std::string, int64_t> done_ids;
+  // Written into every line after "id" and "line" as "batch" (see batch_input.hpp); null: none.
+  nlohmann::ordered_json run_info;
 };
 
 struct BatchProgress {
@@ -38,11 +40,15 @@ using BatchProgressCallback = std::function<void(const BatchProgress&)>;
 BatchProgress run_batch(const Model& model, std::istream& in, std::ostream& out, const BatchOptions& options,
                         const BatchProgressCallback& on_record = {});
 
-// The output line of one record: its explanation, or its error.
-nlohmann::ordered_json batch_result_json(const BatchRecord& record, const Explanation& e);
-nlohmann::ordered_json batch_error_json(const BatchRecord& record, const RecordError& error);
+// The output line of one record: its explanation, or its error; `run_info` (when not null) is
+// its "batch" field.
+nlohmann::ordered_json batch_result_json(const BatchRecord& record, const Explanation& e,
+                                         const nlohmann::ordered_json& run_info = nullptr);
+nlohmann::ordered_json batch_error_json(const BatchRecord& record, const RecordError& error,
+                                        const nlohmann::ordered_json& run_info = nullptr);
 
 // The result of one record, or the error it ends in (never throws for a record's own fault).
-nlohmann::ordered_json explain_record(const Model& model, const BatchRecord& record, const ExplainSettings& defaults);
+nlohmann::ordered_json explain_record(const Model& model, const BatchRecord& record, const ExplainSettings& defaults,
+                                      const nlohmann::ordered_json& run_info = nullptr);
 
 }  // namespace atman

@@ -11,6 +11,12 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A bad option or flag value: the CLI exits with 2 (usage error) instead of 1.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
 // Adds context to an error travelling up: "loading model 'DIR': " + cause.
 [[noreturn]] void rethrow_with_context(const std::string& context);
 

@@ -11,4 +11,9 @@ std::string format_fixed(double v, int precision);
 // characters other than tab, newline and carriage return (not allowed in XML 1.0) as spaces.
 std::string escape_markup(const std::string& text);
 
+// Text safe to print on a terminal: control characters (C0, DEL, C1) as \n, \t, \r or \xNN,
+// so untrusted text cannot move the cursor, clear the screen or ring the bell. With
+// `keep_line_breaks`, newlines and tabs stay as they are (running text rather than a table cell).
+std::string escape_control_characters(const std::string& text, bool keep_line_breaks = false);
+
 }  // namespace atman

@@ -28,7 +28,12 @@ class Tokenizer {
   // Tokens of `text`, with a leading BOS (span 0,0) when `add_bos`.
   std::vector<Token> encode(const std::string& text, bool add_bos) const;
   std::vector<int64_t> encode_ids(const std::string& text, bool add_bos) const;
+  // Text of `ids`; ids the tokenizer has no piece for appear as "<id:N>".
   std::string decode(const std::vector<int64_t>& ids) const;
+  // True when `text` has more than `max_tokens` tokens for certain, judged from a prefix in time
+  // linear in min(text size, 64·max_tokens), so an oversized input is refused at once. False
+  // means "not known to": the caller tokenizes the whole text and counts.
+  bool surely_longer_than(const std::string& text, int64_t max_tokens) const;
   std::string piece(int64_t id) const;
 
   int64_t vocab_size() const;

@@ -15,4 +15,13 @@ std::string u32_to_utf8(const std::u32string& text);
 // Characters [start, start + length) of `text`.
 std::string utf8_substr(const std::string& text, int64_t start, int64_t length);
 
+// Byte offset of the first byte that does not begin a well-formed UTF-8 sequence (RFC 3629:
+// no overlong forms, no surrogates, nothing above U+10FFFF), or text.size() when it is valid.
+size_t first_invalid_utf8(const std::string& text);
+// Throws atman::Error "<what> is not valid UTF-8: byte 0xNN at byte offset K".
+void require_valid_utf8(const std::string& text, const std::string& what);
+// `text` with every byte that is not part of well-formed UTF-8 written as "\xNN", so that
+// messages quoting untrusted input can always be serialised as JSON and printed.
+std::string escape_invalid_utf8(const std::string& text);
+
 }  // namespace atman

@@ -1,6 +1,7 @@
 #include "atman/batch_record.hpp"
 
 #include "atman/error.hpp"
+#include "atman/utf8.hpp"
 
 namespace atman {
 
@@ -18,7 +19,8 @@ BatchRecord parse_batch_line(const std::string& text, int64_t line) {
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    return fail("invalid_json", std::string("line is not valid JSON: ") + e.what());
+    // The parser's message quotes the offending bytes, which may be invalid UTF-8 themselves.
+    return fail("invalid_json", "line is not valid JSON: " + escape_invalid_utf8(e.what()));
   }
   if (!j.is_object()) return fail("invalid_record", "a record must be a JSON object, got " + std::string(j.type_name()));
   if (j.contains("id")) {

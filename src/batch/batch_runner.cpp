@@ -2,29 +2,41 @@
 
 #include <c10/util/Exception.h>
 
+#include "atman/batch_input.hpp"
 #include "atman/report.hpp"
 
 namespace atman {
 
-nlohmann::ordered_json batch_result_json(const BatchRecord& record, const Explanation& e) {
+namespace {
+
+nlohmann::ordered_json line_header(const BatchRecord& record, const nlohmann::ordered_json& run_info) {
   nlohmann::ordered_json j;
   j["id"] = record.id;
   j["line"] = record.line;
+  if (!run_info.is_null()) j["batch"] = run_info;
+  return j;
+}
+
+}  // namespace
+
+nlohmann::ordered_json batch_result_json(const BatchRecord& record, const Explanation& e,
+                                         const nlohmann::ordered_json& run_info) {
+  nlohmann::ordered_json j = line_header(record, run_info);
   const auto explanation = explanation_to_json(e);
   for (const auto& [key, value] : explanation.items()) j[key] = value;
   return j;
 }
 
-nlohmann::ordered_json batch_error_json(const BatchRecord& record, const RecordError& error) {
-  nlohmann::ordered_json j;
-  j["id"] = record.id;
-  j["line"] = record.line;
+nlohmann::ordered_json batch_error_json(const BatchRecord& record, const RecordError& error,
+                                        const nlohmann::ordered_json& run_info) {
+  nlohmann::ordered_json j = line_header(record, run_info);
   j["error"] = {{"code", error.code}, {"message", error.message}};
   return j;
 }
 
-nlohmann::ordered_json explain_record(const Model& model, const BatchRecord& record, const ExplainSettings& defaults) {
-  if (record.error) return batch_error_json(record, *record.error);
+nlohmann::ordered_json explain_record(const Model& model, const BatchRecord& record, const ExplainSettings& defaults,
+                                      const nlohmann::ordered_json& run_info) {
+  if (record.error) return batch_error_json(record, *record.error, run_info);
   // Each stage has its own error code, so a data set's failures can be counted by cause.
   const char* stage = "wrong_type";
   try {
@@ -35,11 +47,11 @@ nlohmann::ordered_json explain_record(const Model& model, const BatchRecord& rec
     stage = "invalid_input";
     const ExplainInput input = make_explain_input(model, record.prompt, record.target);
     stage = "explain_failed";
-    return batch_result_json(record, explain(model, input, resolved.explain, resolved.method));
+    return batch_result_json(record, explain(model, input, resolved.explain, resolved.method), run_info);
   } catch (const c10::Error& e) {
-    return batch_error_json(record, {stage, std::string("libtorch: ") + e.what_without_backtrace()});
+    return batch_error_json(record, {stage, std::string("libtorch: ") + e.what_without_backtrace()}, run_info);
   } catch (const std::exception& e) {
-    return batch_error_json(record, {stage, e.what()});
+    return batch_error_json(record, {stage, e.what()}, run_info);
   }
 }
 
@@ -48,9 +60,14 @@ BatchProgress run_batch(const Model& model, std::istream& in, std::ostream& out,
   BatchProgress progress;
   std::map<std::string, int64_t> occurrences;  // of each id so far, to skip done ones and refuse repeats
   std::string text;
-  for (int64_t line = 1; std::getline(in, text); ++line) {
+  bool too_long = false;
+  for (int64_t line = 1; read_line_capped(in, text, kMaxRecordLineBytes, too_long); ++line) {
     if (is_blank_line(text) || !options.shard.contains(line)) continue;
-    BatchRecord record = parse_batch_line(text, line);
+    BatchRecord record = parse_batch_line(too_long ? "" : text, line);
+    if (too_long) {
+      record.error = RecordError{"invalid_record", "line is longer than " +
+                                                       std::to_string(kMaxRecordLineBytes >> 20) + " MiB"};
+    }
     const std::string key = id_key(record.id);
     const int64_t occurrence = ++occurrences[key];
     if (const auto done = options.done_ids.find(key); done != options.done_ids.end() && occurrence <= done->second) {
@@ -61,9 +78,11 @@ BatchProgress run_batch(const Model& model, std::istream& in, std::ostream& out,
     if (!record.error && occurrence > 1) {
       record.error = RecordError{"duplicate_id", "id " + key + " was already used by an earlier record"};
     }
-    const auto result = explain_record(model, record, options.settings);
+    const auto result = explain_record(model, record, options.settings, options.run_info);
     ++(result.contains("error") ? progress.failed : progress.done);
-    out << result.dump() << '\n' << std::flush;
+    // replace: a message quoting broken input must not abort the run (a record's text is valid
+    // UTF-8 after JSON parsing; messages are escaped where they are made).
+    out << result.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n' << std::flush;
     if (on_record) on_record(progress);
   }
   return progress;

@@ -1,5 +1,6 @@
 #include "atman/regression_check.hpp"
 
+#include <cmath>
 #include <iomanip>
 #include <map>
 #include <sstream>
@@ -12,6 +13,16 @@ namespace atman {
 namespace {
 
 std::vector<double> totals_of(const nlohmann::json& record) { return record.at("total").get<std::vector<double>>(); }
+
+// True when the record's "total" is a list of finite numbers (null, strings or NaN cannot be ranked).
+bool has_numeric_totals(const nlohmann::json& record) {
+  const auto total = record.find("total");
+  if (total == record.end() || !total->is_array()) return false;
+  for (const auto& v : *total) {
+    if (!v.is_number() || !std::isfinite(v.get<double>())) return false;
+  }
+  return true;
+}
 
 // Why two records of one id cannot be compared, or "" when they can.
 std::string incomparable(const nlohmann::json& base, const nlohmann::json& cur) {
@@ -30,6 +41,17 @@ std::string incomparable(const nlohmann::json& base, const nlohmann::json& cur) 
   }
   if (!base.contains("total") || !cur.contains("total") || !base.contains("units") || !cur.contains("units")) {
     return "record has no units or totals";
+  }
+  for (const auto* record : {&base, &cur}) {
+    if (!has_numeric_totals(*record)) {
+      return std::string(record == &base ? "baseline" : "current") + " record's \"total\" is not a list of finite numbers";
+    }
+  }
+  if (!base["units"].is_array() || !cur["units"].is_array()) return "record's \"units\" is not a list";
+  for (const auto* units : {&base["units"], &cur["units"]}) {
+    for (const auto& u : *units) {
+      if (!u.is_object()) return "record's \"units\" holds something other than unit objects";
+    }
   }
   const auto& bu = base["units"];
   const auto& cu = cur["units"];
@@ -74,10 +96,17 @@ void compare(RecordCheck& r, const nlohmann::json& base, const nlohmann::json& c
 }  // namespace
 
 void CheckThresholds::validate() const {
+  // Written so that NaN fails every check: a NaN threshold would pass everything.
   if (top_k < 1) throw Error("--top-k must be >= 1, got " + std::to_string(top_k));
-  if (min_spearman < -1 || min_spearman > 1) throw Error("--min-spearman must lie in [-1, 1]");
-  if (min_topk_overlap < 0 || min_topk_overlap > 1) throw Error("--min-topk-overlap must lie in [0, 1]");
-  if (max_abs_diff && *max_abs_diff < 0) throw Error("--max-abs-diff must be >= 0");
+  if (!(min_spearman >= -1 && min_spearman <= 1)) {
+    throw Error("--min-spearman must be a number in [-1, 1], got " + format_fixed(min_spearman, 4));
+  }
+  if (!(min_topk_overlap >= 0 && min_topk_overlap <= 1)) {
+    throw Error("--min-topk-overlap must be a number in [0, 1], got " + format_fixed(min_topk_overlap, 4));
+  }
+  if (max_abs_diff && !(*max_abs_diff >= 0 && std::isfinite(*max_abs_diff))) {
+    throw Error("--max-abs-diff must be a finite number >= 0 or 'off', got " + format_fixed(*max_abs_diff, 6));
+  }
 }
 
 std::vector<nlohmann::json> parse_explanation_lines(const std::vector<std::string>& lines, const std::string& source) {

@@ -7,9 +7,13 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
+#include "atman/batch_input.hpp"
 #include "atman/batch_output.hpp"
 #include "atman/batch_runner.hpp"
+#include "atman/file_lock.hpp"
+#include "atman/input_file.hpp"
 #include "commands.hpp"
 #include "explain_flags.hpp"
 #include "model_options.hpp"
@@ -29,71 +33,86 @@ struct BatchCommandOptions {
   int64_t kill_after = 0;  // hidden, for the kill-and-resume test: SIGKILL after this many records
 };
 
-// Records of this shard in a file (non-blank lines), for the progress bar; 0 for stdin.
-int64_t count_records(const std::string& path, const Shard& shard) {
-  if (path == "-") return 0;
-  std::ifstream in(path);
-  std::string text;
-  int64_t n = 0;
-  for (int64_t line = 1; std::getline(in, text); ++line) n += !is_blank_line(text) && shard.contains(line);
-  return n;
+// The input as a stream that can be read twice: the file itself, or stdin buffered in memory
+// (its fingerprint and record count must be known before the first record is written).
+std::unique_ptr<std::istream> open_batch_input(const std::string& path) {
+  if (path != "-") return std::make_unique<std::ifstream>(open_input_file(path, "--input"));
+  auto buffered = std::make_unique<std::stringstream>();
+  *buffered << std::cin.rdbuf();
+  return buffered;
 }
 
 void run_batch_command(const BatchCommandOptions& o) {
-  // Cheap checks first: options, files, then the model.
+  // Cheap checks first (options, files, another run's lock), then the model; the output is not
+  // touched before the model has loaded and the run is sure to start.
   BatchOptions options;
-  options.settings = o.flags.to_settings();
-  resolve_settings(options.settings, std::nullopt);
-  options.shard = parse_shard(o.shard);
-  if (o.resume && o.overwrite) throw Error("--resume and --overwrite exclude each other");
-  if (o.resume && o.output == "-") throw Error("--resume needs an output file, not stdout");
-  std::ifstream input_file;
-  if (o.input != "-") {
-    input_file.open(o.input);
-    if (!input_file) throw Error("--input: cannot read '" + o.input + "'");
-  }
-  std::istream& in = o.input == "-" ? std::cin : input_file;
+  check_options([&] {
+    options.settings = o.flags.to_settings();
+    resolve_settings(options.settings, std::nullopt);
+    options.shard = parse_shard(o.shard);
+    if (o.resume && o.overwrite) throw Error("--resume and --overwrite exclude each other");
+    if (o.resume && o.output == "-") throw Error("--resume needs an output file, not stdout");
+  });
+  const auto input = open_batch_input(o.input);
+  const BatchInputSummary summary = summarize_batch_input(*input, options.shard);
+  input->clear();
+  input->seekg(0);
+  options.run_info = batch_run_json(summary, options.shard);
 
-  std::ofstream output_file;
-  int64_t existing_lines = 0;
-  if (o.output != "-") {
-    if (std::filesystem::exists(o.output) && !o.resume && !o.overwrite) {
+  std::unique_ptr<FileLock> lock;
+  const bool to_file = o.output != "-";
+  const bool existed = to_file && std::filesystem::exists(o.output);
+  if (existed) {
+    if (!o.resume && !o.overwrite) {
       throw Error("--output '" + o.output + "' exists: pass --resume to continue it or --overwrite to replace it");
     }
+    lock = std::make_unique<FileLock>(o.output, /*create=*/false);
+  }
+
+  const Model model = load_model_for(o.model);
+  check_options([&] { resolve_settings(options.settings, model.transformer.config().num_hidden_layers); });
+
+  ExistingOutput existing;
+  std::ofstream output_file;
+  if (to_file) {
+    if (!lock) lock = std::make_unique<FileLock>(o.output, /*create=*/true);
+    if (o.overwrite) lock->truncate();
     if (o.resume) {
-      const ExistingOutput existing = repair_and_scan_output(o.output);
+      existing = repair_and_scan_output(o.output);
+      if (!existing.run_info.is_null() && existing.run_info != options.run_info) {
+        throw Error("--resume: '" + o.output + "' was written for another input or shard (" +
+                    existing.run_info.dump() + "; this run is " + options.run_info.dump() + ")");
+      }
       options.done_ids = existing.completed_ids;
       if (existing.repaired_bytes > 0) {
         spdlog::warn("'{}': removed a cut-off last line ({} bytes) left by an interrupted run", o.output,
                      existing.repaired_bytes);
       }
-      existing_lines = existing.lines;
       spdlog::info("resuming '{}': {} records already done", o.output, existing.lines);
     }
-    output_file.open(o.output, o.resume ? std::ios::app : std::ios::trunc);
+    output_file.open(o.output, std::ios::app);
     if (!output_file) throw Error("cannot write output file '" + o.output + "'");
   }
-  std::ostream& out = o.output == "-" ? std::cout : output_file;
+  std::ostream& out = to_file ? static_cast<std::ostream&>(output_file) : std::cout;
 
-  const Model model = load_model_for(o.model);
-  resolve_settings(options.settings, model.transformer.config().num_hidden_layers);
-  const int64_t total = std::max<int64_t>(0, count_records(o.input, options.shard) -
-                                                 existing_lines);
+  const int64_t total = std::max<int64_t>(0, summary.shard_records - existing.lines);
   Progress progress("records", total);
   const auto start = std::chrono::steady_clock::now();
-  const BatchProgress result = run_batch(model, in, out, options, [&](const BatchProgress& p) {
+  const BatchProgress result = run_batch(model, *input, out, options, [&](const BatchProgress& p) {
     progress.update(p.done + p.failed, p.failed);
     if (o.kill_after > 0 && p.done + p.failed >= o.kill_after) std::raise(SIGKILL);
   });
   progress.finish();
-  if (!out) throw Error("writing the output '" + o.output + "' failed");
+  if (!out.flush()) throw Error("writing the output '" + o.output + "' failed");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const int64_t finished = result.done + result.failed;
   spdlog::info("batch: {} done, {} failed, {} skipped in {:.2f}s ({:.1f} records/min)", result.done, result.failed,
                result.skipped, seconds, seconds > 0 ? 60.0 * static_cast<double>(finished) / seconds : 0.0);
-  if (result.failed > 0) {
-    throw Error(std::to_string(result.failed) + " of " + std::to_string(finished) +
-                " records failed; their error lines are in " + (o.output == "-" ? "the output" : "'" + o.output + "'"));
+  // The exit code speaks for the whole output, error lines left by earlier (resumed) runs included.
+  const int64_t failed = existing.failed + result.failed;
+  if (failed > 0) {
+    throw Error(std::to_string(failed) + " of " + std::to_string(existing.lines + finished) +
+                " records failed; their error lines are in " + (to_file ? "'" + o.output + "'" : "the output"));
   }
 }
 

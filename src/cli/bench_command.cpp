@@ -22,7 +22,7 @@
 #include "atman/runtime.hpp"
 #include "commands.hpp"
 #include "model_options.hpp"
-#include "output_file.hpp"
+#include "byte_size.hpp"
 
 extern char** environ;
 
@@ -61,7 +61,7 @@ BenchRequest request_for(const BenchCommandOptions& o, const std::string& mode, 
   request.prompt_tokens = prompt_tokens;
   request.target_tokens = o.target_tokens;
   request.atman.batch_size = o.batch_size;
-  request.atman.max_memory_bytes = o.max_memory == "auto" ? 0 : parse_byte_size(o.max_memory, "--max-memory");
+  request.atman.max_memory_bytes = parse_byte_size(o.max_memory, "--max-memory");
   if (o.conceptual_threshold == "off") {
     request.atman.suppression.conceptual_threshold = std::nullopt;
   } else {

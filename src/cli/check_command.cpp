@@ -11,7 +11,8 @@
 #include "commands.hpp"
 #include "explain_flags.hpp"
 #include "model_options.hpp"
-#include "output_file.hpp"
+#include "atman/input_file.hpp"
+#include "atman/output_file.hpp"
 
 namespace atman::cli {
 namespace {
@@ -33,9 +34,8 @@ std::vector<std::string> split_lines(std::istream& in) {
 }
 
 std::vector<nlohmann::json> read_records(const std::string& path, const char* option) {
-  std::ifstream in(path);
-  if (!in) throw ExitError(std::string(option) + ": cannot read '" + path + "'", kUnusableInput);
   try {
+    std::ifstream in = open_input_file(path, option);
     return parse_explanation_lines(split_lines(in), path);
   } catch (const Error& e) {
     throw ExitError(e.what(), kUnusableInput);
@@ -44,11 +44,17 @@ std::vector<nlohmann::json> read_records(const std::string& path, const char* op
 
 // Explains --input now, as `atman batch` would, and returns its records.
 std::vector<nlohmann::json> explain_input(const CheckOptions& o) {
-  std::ifstream in(o.input);
-  if (!in) throw ExitError("--input: cannot read '" + o.input + "'", kUnusableInput);
+  std::ifstream in;
+  try {
+    in = open_input_file(o.input, "--input");
+  } catch (const Error& e) {
+    throw ExitError(e.what(), kUnusableInput);
+  }
   BatchOptions options;
-  options.settings = o.flags.to_settings();
-  resolve_settings(options.settings, std::nullopt);
+  check_options([&] {
+    options.settings = o.flags.to_settings();
+    resolve_settings(options.settings, std::nullopt);
+  });
   const Model model = load_model_for(o.model);
   std::stringstream out;
   const BatchProgress p = run_batch(model, in, out, options);
@@ -57,14 +63,16 @@ std::vector<nlohmann::json> explain_input(const CheckOptions& o) {
 }
 
 void run_check(CheckOptions o) {
-  if (o.max_abs_diff != "off") {
-    try {
-      o.thresholds.max_abs_diff = std::stod(o.max_abs_diff);
-    } catch (const std::exception&) {
-      throw Error("--max-abs-diff must be a number or 'off', got '" + o.max_abs_diff + "'");
+  check_options([&] {
+    if (o.max_abs_diff != "off") {
+      try {
+        o.thresholds.max_abs_diff = std::stod(o.max_abs_diff);
+      } catch (const std::exception&) {
+        throw Error("--max-abs-diff must be a number or 'off', got '" + o.max_abs_diff + "'");
+      }
     }
-  }
-  o.thresholds.validate();
+    o.thresholds.validate();
+  });
   if (o.current.empty() == o.input.empty()) throw ExitError("give exactly one of --current and --input", kUnusableInput);
   std::unique_ptr<OutputFile> junit;
   if (!o.junit.empty()) junit = std::make_unique<OutputFile>(o.junit);

@@ -29,4 +29,16 @@ class ExitError : public Error {
   int exit_code_;
 };
 
+// Runs a command's checks of its option values: what they throw is a usage error (exit 2).
+template <typename Check>
+auto check_options(Check&& check) {
+  try {
+    return check();
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+}
+
 }  // namespace atman::cli

@@ -6,7 +6,8 @@
 #include <iostream>
 #include <memory>
 
-#include "atman/batch_record.hpp"
+#include "atman/batch_input.hpp"
+#include "atman/input_file.hpp"
 #include "atman/evaluator.hpp"
 #include "commands.hpp"
 #include "explain_flags.hpp"
@@ -27,18 +28,18 @@ struct EvalCommandOptions {
 
 void run_eval(const EvalCommandOptions& o) {
   EvalOptions options;
-  options.settings = o.flags.to_settings();
-  options.methods = o.methods;
-  options.removal = parse_removal_mode(o.removal);
-  for (const auto& m : options.methods) {
-    ExplainSettings s = options.settings;
-    s.method = m;
-    resolve_settings(s, std::nullopt);  // unknown methods and bad flags fail before the model loads
-  }
-  std::ifstream in(o.input);
-  if (!in) throw Error("--input: cannot read '" + o.input + "'");
-  int64_t total = 0;
-  for (std::string line; std::getline(in, line);) total += !is_blank_line(line);
+  check_options([&] {
+    options.settings = o.flags.to_settings();
+    options.methods = o.methods;
+    options.removal = parse_removal_mode(o.removal);
+    for (const auto& m : options.methods) {
+      ExplainSettings s = options.settings;
+      s.method = m;
+      resolve_settings(s, std::nullopt);  // unknown methods and bad flags fail before the model loads
+    }
+  });
+  std::ifstream in = open_input_file(o.input, "--input");
+  const int64_t total = summarize_batch_input(in, Shard{}).records;
   in.clear();
   in.seekg(0);
 

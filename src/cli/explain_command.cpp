@@ -12,7 +12,8 @@
 #include "commands.hpp"
 #include "explain_flags.hpp"
 #include "model_options.hpp"
-#include "output_file.hpp"
+#include "atman/input_file.hpp"
+#include "atman/output_file.hpp"
 
 namespace atman::cli {
 namespace {
@@ -27,11 +28,7 @@ struct ExplainCommandOptions {
 
 // Whole file; one trailing newline (editors add it) is dropped.
 std::string read_text_file(const std::string& path, const char* option) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(std::string(option) + ": cannot read '" + path + "'");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string text = buffer.str();
+  std::string text = read_file_capped(path, option, kMaxTextFileBytes);
   if (!text.empty() && text.back() == '\n') text.pop_back();
   if (!text.empty() && text.back() == '\r') text.pop_back();
   return text;
@@ -39,9 +36,11 @@ std::string read_text_file(const std::string& path, const char* option) {
 
 void run_explain(const ExplainCommandOptions& o) {
   // Everything cheap is checked before the model loads.
-  const ExplainSettings settings = o.flags.to_settings();
-  resolve_settings(settings, std::nullopt);
-  const ReportFormat format = parse_report_format(o.format);
+  const ExplainSettings settings = check_options([&] { return o.flags.to_settings(); });
+  const ReportFormat format = check_options([&] {
+    resolve_settings(settings, std::nullopt);
+    return parse_report_format(o.format);
+  });
   const std::string prompt = o.prompt_file.empty() ? o.prompt : read_text_file(o.prompt_file, "--prompt-file");
   const std::string target = o.target_file.empty() ? o.target : read_text_file(o.target_file, "--target-file");
   if (prompt.empty()) throw Error("the prompt is empty (give --prompt TEXT or --prompt-file FILE)");
@@ -49,7 +48,8 @@ void run_explain(const ExplainCommandOptions& o) {
   OutputFile output(o.output);  // fails now if the path cannot be written
 
   Model model = load_model_for(o.model);
-  const ResolvedSettings resolved = resolve_settings(settings, model.transformer.config().num_hidden_layers);
+  const ResolvedSettings resolved =
+      check_options([&] { return resolve_settings(settings, model.transformer.config().num_hidden_layers); });
   const ExplainInput input = make_explain_input(model, prompt, target);
   const auto start = std::chrono::steady_clock::now();
   const Explanation e = atman::explain(model, input, resolved.explain, resolved.method);

@@ -1,13 +1,13 @@
 #include "explain_flags.hpp"
 
-#include "output_file.hpp"
+#include "byte_size.hpp"
 
 namespace atman::cli {
 
 ExplainSettings ExplainFlags::to_settings() const {
   ExplainSettings s = settings;
   s.modify_factor = !no_modify_factor;
-  s.max_memory_bytes = max_memory == "auto" ? 0 : parse_byte_size(max_memory, "--max-memory");
+  s.max_memory_bytes = parse_byte_size(max_memory, "--max-memory");
   return s;
 }
 

@@ -11,7 +11,8 @@
 #include "atman/head_importance.hpp"
 #include "commands.hpp"
 #include "model_options.hpp"
-#include "output_file.hpp"
+#include "atman/input_file.hpp"
+#include "atman/output_file.hpp"
 
 namespace atman::cli {
 namespace {
@@ -41,17 +42,16 @@ void write_table(const HeadImportance& h, std::ostream& out) {
 }
 
 void run_heads(const HeadsOptions& o) {
-  if (o.format != "table" && o.format != "json") throw Error("unknown format '" + o.format + "' (expected table, json)");
-  if (o.input.empty() && (o.prompt.empty() || o.target.empty())) {
-    throw Error("give --prompt and --target, or --input FILE.jsonl");
-  }
-  GradientOptions gradient{o.steps, o.batch_size};
-  gradient.validate();
+  const GradientOptions gradient{o.steps, o.batch_size};
+  check_options([&] {
+    if (o.format != "table" && o.format != "json") throw Error("unknown format '" + o.format + "' (expected table, json)");
+    if (o.input.empty() && (o.prompt.empty() || o.target.empty())) {
+      throw Error("give --prompt and --target, or --input FILE.jsonl");
+    }
+    gradient.validate();
+  });
   std::ifstream jsonl;
-  if (!o.input.empty()) {
-    jsonl.open(o.input);
-    if (!jsonl) throw Error("--input: cannot read '" + o.input + "'");
-  }
+  if (!o.input.empty()) jsonl = open_input_file(o.input, "--input");
   OutputFile output(o.output);
   const Model model = load_model_for(o.model);
 

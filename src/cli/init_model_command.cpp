@@ -1,5 +1,6 @@
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <memory>
 
 #include "atman/model_presets.hpp"
@@ -12,9 +13,19 @@ struct InitModelOptions {
   std::string preset;
   std::string out;
   uint64_t seed = 0;
+  bool overwrite = false;
 };
 
 void run_init_model(const InitModelOptions& o) {
+  check_options([&] { preset_config(o.preset); });
+  std::error_code ec;
+  if (std::filesystem::exists(o.out, ec) && !std::filesystem::is_directory(o.out, ec)) {
+    throw Error("--out '" + o.out + "' exists and is not a directory");
+  }
+  // Writing into a model directory would replace its weights and config without a trace.
+  if (std::filesystem::is_directory(o.out, ec) && !std::filesystem::is_empty(o.out, ec) && !o.overwrite) {
+    throw Error("--out '" + o.out + "' is not empty: pass --overwrite to replace the model in it");
+  }
   init_model(o.preset, o.out, o.seed);
   spdlog::info("wrote random-weight preset {} to {}", o.preset, o.out);
 }
@@ -27,6 +38,7 @@ void setup_init_model(CLI::App& app) {
   cmd->add_option("--preset", o->preset, "tiny, llama-25m or llama-110m")->required();
   cmd->add_option("--out", o->out, "output directory (created if missing)")->required();
   cmd->add_option("--seed", o->seed, "random seed of the weights")->capture_default_str();
+  cmd->add_flag("--overwrite", o->overwrite, "write into a non-empty directory, replacing its model files");
   cmd->callback([o] { run_init_model(*o); });
 }
 

@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return 2;
+  } catch (const atman::UsageError& e) {
+    std::cerr << "error: " << e.what() << std::endl;
+    return 2;
   } catch (const atman::cli::ExitError& e) {
     std::cerr << "error: " << e.what() << std::endl;
     return e.exit_code();

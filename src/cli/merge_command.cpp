@@ -4,7 +4,7 @@
 
 #include "atman/batch_output.hpp"
 #include "commands.hpp"
-#include "output_file.hpp"
+#include "atman/output_file.hpp"
 
 namespace atman::cli {
 namespace {

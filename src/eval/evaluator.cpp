@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "atman/batch_input.hpp"
 #include "atman/batch_record.hpp"
 #include "atman/bench.hpp"
 #include "atman/error.hpp"
@@ -60,10 +61,15 @@ EvalReport evaluate(const Model& model, std::istream& in, const EvalOptions& opt
   for (const auto& m : options.methods) report.methods.push_back({m, {}});
   int64_t records = 0, failed_records = 0;
   std::string text;
-  for (int64_t line = 1; std::getline(in, text); ++line) {
+  bool too_long = false;
+  for (int64_t line = 1; read_line_capped(in, text, kMaxRecordLineBytes, too_long); ++line) {
     if (is_blank_line(text)) continue;
     ++records;
-    const BatchRecord record = parse_batch_line(text, line);
+    BatchRecord record = parse_batch_line(too_long ? "" : text, line);
+    if (too_long) {
+      record.error = RecordError{"invalid_record", "line is longer than " +
+                                                       std::to_string(kMaxRecordLineBytes >> 20) + " MiB"};
+    }
     if (record.error) {
       report.failed.push_back({record.id, line, "", record.error->code, record.error->message});
       ++failed_records;

@@ -113,6 +113,9 @@ Explanation explain_atman(const Model& model, const ExplainInput& input,
     // The batch starts at its earliest row's first suppressed position; rows further along the
     // order start later, so later batches recompute less and fit more rows in the budget.
     const int64_t start = atman.naive ? 0 : first[order[begin]].item<int64_t>();
+    // Rows in order suppress nothing from here on (factor 1 leaves every position as it is):
+    // their relevance is exactly 0, and a pass over zero positions has no memory to budget.
+    if (start >= T) break;
     B = atman.batch_size;
     if (B <= 0) {
       const int64_t logits = atman.naive ? T : std::min(N, T - start);

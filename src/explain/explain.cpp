@@ -1,8 +1,41 @@
 #include "atman/explain.hpp"
 
+#include <cmath>
+
 #include "atman/error.hpp"
 
 namespace atman {
+namespace {
+
+// NaN or infinite log-probabilities or relevance come from broken weights (a corrupted payload,
+// an overflow in a low-precision dtype); reporting them as results would pass silently.
+void require_finite(const Explanation& e) {
+  auto finite = [](const std::vector<double>& values) {
+    for (double v : values) {
+      if (!std::isfinite(v)) return false;
+    }
+    return true;
+  };
+  bool ok = finite(e.baseline_logprobs) && finite(e.total);
+  for (const auto& row : e.relevance) ok = ok && finite(row);
+  if (!ok) {
+    throw Error("model '" + e.model_path + "' computed non-finite values (NaN or infinity) for this input: " +
+                "its weights are probably corrupted, or the dtype overflows");
+  }
+}
+
+Explanation dispatch(const Model& model, const ExplainInput& input, const ExplainOptions& options,
+                     const MethodOptions& method) {
+  switch (method.method) {
+    case Method::kAtman: return explain_atman(model, input, options, method.atman);
+    case Method::kIntegratedGradients: return explain_integrated_gradients(model, input, options, method.gradient);
+    case Method::kInputXGradient: return explain_input_x_gradient(model, input, options);
+    case Method::kAttAttr: return explain_attattr(model, input, options, method.gradient);
+  }
+  throw Error("unknown method");
+}
+
+}  // namespace
 
 Method parse_method(const std::string& name) {
   if (name == "atman") return Method::kAtman;
@@ -24,13 +57,9 @@ std::string method_name(Method method) {
 
 Explanation explain(const Model& model, const ExplainInput& input, const ExplainOptions& options,
                     const MethodOptions& method) {
-  switch (method.method) {
-    case Method::kAtman: return explain_atman(model, input, options, method.atman);
-    case Method::kIntegratedGradients: return explain_integrated_gradients(model, input, options, method.gradient);
-    case Method::kInputXGradient: return explain_input_x_gradient(model, input, options);
-    case Method::kAttAttr: return explain_attattr(model, input, options, method.gradient);
-  }
-  throw Error("unknown method");
+  Explanation e = dispatch(model, input, options, method);
+  require_finite(e);
+  return e;
 }
 
 }  // namespace atman

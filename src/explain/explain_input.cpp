@@ -50,6 +50,13 @@ ExplainInput make_explain_input(const Model& model, const std::string& prompt,
                                 const std::string& target) {
   if (prompt.empty()) throw Error("the prompt is empty");
   if (target.empty()) throw Error("the target is empty");
+  require_valid_utf8(prompt, "the prompt");
+  require_valid_utf8(target, "the target");
+  const int64_t limit = model.transformer.config().max_position_embeddings;
+  if (model.tokenizer.surely_longer_than(prompt + target, limit)) {
+    throw Error("prompt and target are more than " + std::to_string(limit) +
+                " tokens together, longer than the model's max_position_embeddings (" + std::to_string(limit) + ")");
+  }
   ExplainInput in;
   in.prompt = prompt;
   in.target = target;
@@ -81,7 +88,6 @@ ExplainInput make_explain_input(const Model& model, const std::string& prompt,
   if (in.prompt_length() == (add_bos ? 1 : 0)) throw Error("the prompt yields no tokens");
   if (in.target_tokens.empty()) throw Error("the target '" + target + "' yields no tokens");
 
-  const int64_t limit = model.transformer.config().max_position_embeddings;
   if (in.input_length() > limit) {
     throw Error("prompt and target are " + std::to_string(in.input_length()) +
                 " tokens together, longer than the model's max_position_embeddings (" +

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "atman/error.hpp"
+#include "atman/fnv_hash.hpp"
 
 namespace atman {
 
@@ -59,15 +60,10 @@ std::string model_config_hash(const std::filesystem::path& model_dir) {
   std::ifstream in(model_dir / "config.json", std::ios::binary);
   std::stringstream buffer;
   buffer << in.rdbuf();
-  // FNV-1a, 64 bit: stable across platforms and enough to tell configs apart.
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : buffer.str()) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(h));
-  return std::string("fnv1a64:") + hex;
+  const std::string bytes = buffer.str();
+  Fnv1a64 hash;
+  hash.update(bytes.data(), bytes.size());
+  return hash.text();
 }
 
 }  // namespace atman

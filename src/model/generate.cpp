@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "atman/error.hpp"
+#include "atman/utf8.hpp"
 
 namespace atman {
 
@@ -12,6 +13,12 @@ Generation generate_greedy(const Model& model, const std::string& prompt,
                            const GenerateOptions& options) {
   if (options.max_new_tokens < 0) throw Error("--max-new-tokens must be >= 0");
   const auto& config = model.transformer.config();
+  require_valid_utf8(prompt, "the prompt");
+  if (model.tokenizer.surely_longer_than(prompt, config.max_position_embeddings)) {
+    throw Error("prompt is more than " + std::to_string(config.max_position_embeddings) +
+                " tokens, longer than the model's max_position_embeddings (" +
+                std::to_string(config.max_position_embeddings) + ")");
+  }
   Generation out;
   for (const auto& t : model.tokenize_prompt(prompt)) out.prompt_ids.push_back(t.id);
   const auto prompt_length = static_cast<int64_t>(out.prompt_ids.size());

@@ -5,6 +5,7 @@
 
 #include "atman/error.hpp"
 #include "atman/eval_report.hpp"
+#include "atman/output_file.hpp"
 #include "atman/text_format.hpp"
 
 namespace atman {
@@ -201,14 +202,9 @@ void write_eval_report(const EvalReport& report, const std::filesystem::path& di
   std::filesystem::create_directories(dir, ec);
   if (ec) throw Error("cannot create report directory '" + dir.string() + "': " + ec.message());
   auto write = [&](const char* name, const std::string& text) {
-    const auto path = dir / name;
-    const auto temp = dir / (std::string(name) + ".tmp");
-    {
-      std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-      out << text;
-      if (!out) throw Error("cannot write '" + temp.string() + "'");
-    }
-    std::filesystem::rename(temp, path);
+    OutputFile out((dir / name).string());
+    out.stream() << text;
+    out.commit();
   };
   write("summary.json", eval_summary_json(report).dump(2) + "\n");
   write("summary.md", eval_summary_markdown(report));

@@ -28,18 +28,6 @@ std::string shade(const std::string& text, double value, double peak) {
   return "\x1b[48;5;" + std::to_string(color) + "m\x1b[38;5;16m" + text + "\x1b[0m";
 }
 
-// Makes control characters visible in one-line table cells.
-std::string visible(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else if (c == '\r') out += "\\r";
-    else out.push_back(c);
-  }
-  return out;
-}
-
 double target_logprob(const Explanation& e) {
   double sum = 0.0;
   for (double v : e.baseline_logprobs) sum += v;
@@ -52,7 +40,7 @@ void write_table(const Explanation& e, std::ostream& out, size_t rows) {
   for (size_t r = 0; r < std::min(rows, order.size()); ++r) {
     const Unit& u = e.units[static_cast<size_t>(order[r])];
     out << r + 1 << '\t' << u.index << '\t' << u.source << '\t' << u.start << '\t' << u.length
-        << '\t' << format_fixed(e.total[static_cast<size_t>(u.index)], 6) << "\t\"" << visible(u.text) << "\"\n";
+        << '\t' << format_fixed(e.total[static_cast<size_t>(u.index)], 6) << "\t\"" << escape_control_characters(u.text) << "\"\n";
   }
 }
 
@@ -76,17 +64,17 @@ void write_text(const Explanation& e, std::ostream& out, bool ansi_colors, int t
   const double peak = peak_magnitude(e.total);
   out << "Prompt (red: supports the target, blue: works against it):\n";
   for (const Unit& u : e.units) {
-    if (u.source == "prompt") out << shade(u.text, e.total[static_cast<size_t>(u.index)], peak);
+    if (u.source == "prompt") out << shade(escape_control_characters(u.text, true), e.total[static_cast<size_t>(u.index)], peak);
   }
   // Target units (with --explain-target) are shaded; the last target token is never a unit.
   out << "\nTarget: \"";
   size_t plain_from = 0;
   for (const Unit& u : e.units) {
     if (u.source != "target") continue;
-    out << shade(u.text, e.total[static_cast<size_t>(u.index)], peak);
+    out << shade(escape_control_characters(u.text, true), e.total[static_cast<size_t>(u.index)], peak);
     plain_from = static_cast<size_t>(in.target_tokens.back().byte_start);
   }
-  out << in.target.substr(plain_from) << "\"";
+  out << escape_control_characters(in.target.substr(plain_from), true) << "\"";
   out << "\n(log p of the target: " << format_fixed(target_logprob(e), 4) << " over "
       << in.target_length() << " tokens; method " << e.method << ")\n\nTop units:\n";
   write_table(e, out, static_cast<size_t>(std::max(top_k, 1)));

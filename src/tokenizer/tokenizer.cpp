@@ -60,6 +60,22 @@ void append_string(void* user, const char* text, size_t length) {
 struct EncodeState {
   const std::string* text;
   std::vector<Token>* tokens;
+  // Characters before byte `counted_bytes`: pieces arrive in text order, so each span is
+  // counted from the previous one instead of from the start (linear, not quadratic, in the text).
+  size_t counted_bytes = 0;
+  int64_t counted_chars = 0;
+
+  int64_t chars_before(size_t byte) {
+    if (byte < counted_bytes) {
+      counted_bytes = 0;  // out of order (never seen in practice): count again from the start
+      counted_chars = 0;
+    }
+    const size_t end = std::min(byte, text->size());
+    for (; counted_bytes < end; ++counted_bytes) {
+      counted_chars += (static_cast<unsigned char>((*text)[counted_bytes]) & 0xC0) != 0x80;
+    }
+    return counted_chars;
+  }
 };
 
 void collect_piece(void* user, int id, const char* piece, size_t piece_length, size_t begin,
@@ -70,8 +86,8 @@ void collect_piece(void* user, int id, const char* piece, size_t piece_length, s
   tok.piece.assign(piece, piece_length);
   tok.byte_start = static_cast<int64_t>(begin);
   tok.byte_length = static_cast<int64_t>(end) - static_cast<int64_t>(begin);
-  tok.start = count_code_points(*state->text, begin);
-  tok.length = count_code_points(*state->text, end) - tok.start;
+  tok.start = state->chars_before(begin);
+  tok.length = state->chars_before(end) - tok.start;
   state->tokens->push_back(std::move(tok));
 }
 
@@ -113,14 +129,45 @@ std::vector<int64_t> Tokenizer::encode_ids(const std::string& text, bool add_bos
 }
 
 std::string Tokenizer::decode(const std::vector<int64_t>& ids) const {
-  std::vector<int> as_int(ids.begin(), ids.end());
+  // Ids past the tokenizer's pieces (a model vocabulary padded beyond them) print as <id:N>;
+  // the runs of ids between them decode as usual.
   std::string out;
-  char error[512] = {0};
-  if (api().decode(processor_.get(), as_int.data(), as_int.size(), append_string, &out, error,
-                   sizeof(error)) != 0) {
-    throw Error(std::string("cannot decode token ids: ") + error);
+  std::vector<int> run;
+  auto flush_run = [&] {
+    if (run.empty()) return;
+    // SentencePiece drops the word-start mark of a sequence's first piece; inside the text it is a space.
+    if (!out.empty() && piece(run.front()).rfind("\xe2\x96\x81", 0) == 0) out += ' ';
+    char error[512] = {0};
+    if (api().decode(processor_.get(), run.data(), run.size(), append_string, &out, error, sizeof(error)) != 0) {
+      throw Error(std::string("cannot decode token ids: ") + error);
+    }
+    run.clear();
+  };
+  const int64_t pieces = vocab_size();
+  for (int64_t id : ids) {
+    if (id >= 0 && id < pieces) {
+      run.push_back(static_cast<int>(id));
+    } else {
+      flush_run();
+      out += "<id:" + std::to_string(id) + ">";
+    }
   }
+  flush_run();
   return out;
+}
+
+bool Tokenizer::surely_longer_than(const std::string& text, int64_t max_tokens) const {
+  // No piece of a real vocabulary spans 64 bytes, so a text this short is cheap to tokenize
+  // whole; a longer one is judged by a prefix, cut before a space so that its tokens are the
+  // full text's first tokens.
+  constexpr size_t kBytesPerTokenBound = 64;
+  const size_t prefix_bytes = static_cast<size_t>(max_tokens + 1) * kBytesPerTokenBound;
+  if (text.size() <= prefix_bytes) return false;
+  size_t cut = prefix_bytes;
+  while (cut > prefix_bytes / 2 && text[cut] != ' ') --cut;
+  if (text[cut] != ' ') cut = prefix_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // a whole character
+  return static_cast<int64_t>(encode(text.substr(0, cut), false).size()) > max_tokens;
 }
 
 std::string Tokenizer::piece(int64_t id) const {

@@ -1,9 +1,39 @@
 #include "atman/utf8.hpp"
 
+#include <cstdio>
+
+#include "atman/error.hpp"
+
 namespace atman {
 namespace {
 
 bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+// Length of the well-formed sequence starting at text[i], or 0 when it is not one.
+size_t valid_sequence_length(const std::string& text, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  // Allowed range of the second byte per lead byte (Unicode Table 3-7), which rules out
+  // overlong forms, surrogates and code points above U+10FFFF.
+  size_t length = 0;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) length = 2;
+  else if (c == 0xE0) length = 3, lo = 0xA0;
+  else if (c >= 0xE1 && c <= 0xEC) length = 3;
+  else if (c == 0xED) length = 3, hi = 0x9F;
+  else if (c >= 0xEE && c <= 0xEF) length = 3;
+  else if (c == 0xF0) length = 4, lo = 0x90;
+  else if (c >= 0xF1 && c <= 0xF3) length = 4;
+  else if (c == 0xF4) length = 4, hi = 0x8F;
+  else return 0;
+  if (i + length > text.size()) return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (size_t k = 2; k < length; ++k) {
+    if (!is_continuation(byte(i + k))) return 0;
+  }
+  return length;
+}
 
 }  // namespace
 
@@ -66,6 +96,41 @@ std::string utf8_substr(const std::string& text, int64_t start, int64_t length) 
     ++chars;
   }
   return begin >= end ? std::string() : text.substr(begin, end - begin);
+}
+
+size_t first_invalid_utf8(const std::string& text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = valid_sequence_length(text, i);
+    if (n == 0) return i;
+    i += n;
+  }
+  return text.size();
+}
+
+void require_valid_utf8(const std::string& text, const std::string& what) {
+  const size_t bad = first_invalid_utf8(text);
+  if (bad == text.size()) return;
+  char hex[8];
+  std::snprintf(hex, sizeof(hex), "0x%02X", static_cast<unsigned char>(text[bad]));
+  throw Error(what + " is not valid UTF-8: byte " + hex + " at byte offset " + std::to_string(bad));
+}
+
+std::string escape_invalid_utf8(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = valid_sequence_length(text, i);
+    if (n > 0) {
+      out.append(text, i, n);
+      i += n;
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof(hex), "\\x%02X", static_cast<unsigned char>(text[i]));
+      out += hex;
+      ++i;
+    }
+  }
+  return out;
 }
 
 }  // namespace atman

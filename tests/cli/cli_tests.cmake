@@ -49,19 +49,19 @@ atman_cli_test(explain_missing_prompt 1 "error: the prompt is empty"
   -- ${ATMAN_EXE} explain --target ${TOM_TARGET})
 atman_cli_test(explain_target_without_tokens 1 "error: the target ' ' yields no tokens"
   -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target " ")
-atman_cli_test(explain_factor_out_of_range 1 "error: --factor must lie in \\[0, 1\\], got 1.5"
+atman_cli_test(explain_factor_out_of_range 2 "error: --factor must lie in \\[0, 1\\], got 1.5"
   -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --factor 1.5)
-atman_cli_test(explain_threshold_out_of_range 1 "error: --conceptual-threshold must lie in \\[0, 1\\]"
+atman_cli_test(explain_threshold_out_of_range 2 "error: --conceptual-threshold must lie in \\[0, 1\\]"
   -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --conceptual-threshold 2)
-atman_cli_test(explain_threshold_not_a_number 1 "error: --conceptual-threshold must be a number"
+atman_cli_test(explain_threshold_not_a_number 2 "error: --conceptual-threshold must be a number"
   -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --conceptual-threshold high)
-atman_cli_test(explain_unknown_granularity 1 "error: unknown granularity 'letter'"
+atman_cli_test(explain_unknown_granularity 2 "error: unknown granularity 'letter'"
   -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --granularity letter)
 atman_cli_test(explain_unwritable_output 1 "error: cannot write output file '/nonexistent/dir/out.json'"
   -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --output /nonexistent/dir/out.json)
 atman_cli_test(explain_missing_prompt_file 1 "error: --prompt-file: cannot read '/nonexistent.txt'"
   -- ${ATMAN_EXE} explain --prompt-file /nonexistent.txt --target ${TOM_TARGET})
-atman_cli_test(explain_bad_layers 1 "error: --layers: '9' is not a layer index in \\[0, 4\\]"
+atman_cli_test(explain_bad_layers 2 "error: --layers: '9' is not a layer index in \\[0, 4\\]"
   -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --layers 0,9)
 atman_cli_test(explain_prompt_too_long 1 "error: prompt and target are [0-9]+ tokens together, longer than the model's max_position_embeddings \\(512\\)"
   -- ${ATMAN_EXE} explain --prompt ${LONG_PROMPT} --target ${TOM_TARGET})
@@ -71,7 +71,7 @@ atman_cli_test(bench_tiny_preset_table 0 "atman/naive time [0-9.]+, max \\|R_atm
   -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 32,48 --target-tokens 4)
 atman_cli_test(bench_json 0 "\"atman_peak_over_bound\""
   -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 24 --target-tokens 2 --json)
-atman_cli_test(init_model_unknown_preset 1 "error: unknown preset 'huge'"
+atman_cli_test(init_model_unknown_preset 2 "error: unknown preset 'huge'"
   -- ${ATMAN_EXE} init-model --preset huge --out ${CMAKE_CURRENT_BINARY_DIR}/never)
 atman_cli_test(bench_prompt_too_long 1 "error: .*exceed the model's max_position_embeddings"
   -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 5000 --modes atman)
@@ -83,9 +83,9 @@ atman_cli_test(explain_ixg_text 0 "# method ixg, 19 units"
   -- ${ATMAN_EXE} explain --method ixg --prompt ${TOM_PROMPT} --target ${TOM_TARGET})
 atman_cli_test(explain_attattr_words 0 "\"method\":\"attattr\""
   -- ${ATMAN_EXE} explain --method attattr --steps 4 --granularity word --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --format json)
-atman_cli_test(explain_unknown_method 1 "error: unknown method 'shap'"
+atman_cli_test(explain_unknown_method 2 "error: unknown method 'shap'"
   -- ${ATMAN_EXE} explain --method shap --prompt ${TOM_PROMPT} --target ${TOM_TARGET})
-atman_cli_test(explain_zero_steps 1 "error: --steps must be >= 1"
+atman_cli_test(explain_zero_steps 2 "error: --steps must be >= 1"
   -- ${ATMAN_EXE} explain --method ig --steps 0 --prompt ${TOM_PROMPT} --target ${TOM_TARGET})
 atman_cli_test(heads_table 0 "layer\th0\th1"
   -- ${ATMAN_EXE} heads --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --steps 4)
@@ -105,15 +105,15 @@ add_test(NAME cli_check_end_to_end
 set_tests_properties(cli_batch_kill_and_resume cli_batch_shards_merge cli_check_end_to_end PROPERTIES LABELS cli)
 atman_cli_test(batch_missing_input 1 "error: --input: cannot read '/nonexistent.jsonl'"
   -- ${ATMAN_EXE} batch --input /nonexistent.jsonl --output ${CMAKE_CURRENT_BINARY_DIR}/never.jsonl)
-atman_cli_test(batch_bad_shard 1 "error: --shard 2/2: need 0 <= K < N"
+atman_cli_test(batch_bad_shard 2 "error: --shard 2/2: need 0 <= K < N"
   -- ${ATMAN_EXE} batch --input ${BATCH_INPUT} --output - --shard 2/2)
 atman_cli_test(batch_refuses_to_overwrite 1 "error: --output '.*batch_input.jsonl' exists: pass --resume"
   -- ${ATMAN_EXE} batch --input ${BATCH_INPUT} --output ${BATCH_INPUT})
-atman_cli_test(batch_resume_to_stdout 1 "error: --resume needs an output file"
+atman_cli_test(batch_resume_to_stdout 2 "error: --resume needs an output file"
   -- ${ATMAN_EXE} batch --input ${BATCH_INPUT} --output - --resume)
 atman_cli_test(check_missing_baseline 2 "error: --baseline: cannot read '/nonexistent.jsonl'"
   -- ${ATMAN_EXE} check --baseline /nonexistent.jsonl --current ${BATCH_INPUT})
-atman_cli_test(merge_missing_shard 1 "error: cannot read '/nonexistent.jsonl'"
+atman_cli_test(merge_missing_shard 1 "error: shard: cannot read '/nonexistent.jsonl'"
   -- ${ATMAN_EXE} merge /nonexistent.jsonl)
 
 # eval: the generated ground-truth set is reproducible, and all four methods are evaluated on it.
@@ -125,5 +125,15 @@ atman_cli_test(eval_delete_removal 0 "Removal: delete"
   -- ${ATMAN_EXE} eval --input ${DATA}/gold_stories.jsonl --methods atman --removal delete --report ${CMAKE_CURRENT_BINARY_DIR}/eval_delete)
 atman_cli_test(eval_bad_records 1 "error: 1 failure\\(s\\): bad records"
   -- ${ATMAN_EXE} eval --input ${DATA}/heads.jsonl --methods atman,ixg --report ${CMAKE_CURRENT_BINARY_DIR}/eval_bad)
-atman_cli_test(eval_unknown_method 1 "error: unknown method 'lime'"
+atman_cli_test(eval_unknown_method 2 "error: unknown method 'lime'"
   -- ${ATMAN_EXE} eval --input ${DATA}/gold_stories.jsonl --methods atman,lime --report ${CMAKE_CURRENT_BINARY_DIR}/never)
+
+# Regressions for the defects of the hostile-user probe (issue 11), one test per defect.
+foreach(case factor_one invalid_utf8_record output_special_files long_prompt_refused_fast concurrent_batch_locked
+             overwrite_keeps_output_on_failure init_model_refuses_non_empty merge_refuses_incomplete
+             check_nan_threshold check_non_numeric_totals nan_weights_refused prompt_utf8_and_controls
+             resume_exit_code directories_and_devices max_memory_values option_values_exit_2 generate_padded_vocab)
+  add_test(NAME cli_hostile_${case}
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/hostile_test.sh ${case} ${ATMAN_EXE} ${DATA} ${CMAKE_CURRENT_BINARY_DIR}/hostile)
+  set_tests_properties(cli_hostile_${case} PROPERTIES LABELS cli TIMEOUT 300)
+endforeach()
