@@ -31,4 +31,18 @@ bool read_line_capped(std::istream& in, std::string& text, size_t max_bytes, boo
 // Longest batch or eval input line: a prompt far beyond any model's context still fits.
 inline constexpr size_t kMaxRecordLineBytes = size_t{256} << 20;
 
+// The records of a JSONL input (batch, eval, heads), one per non-blank line, numbered from 1.
+class RecordReader {
+ public:
+  explicit RecordReader(std::istream& in) : in_(in) {}
+  // The next record of `shard` (others are passed over), with its error set when its line is
+  // not a usable record or is longer than kMaxRecordLineBytes; false at the end of the input.
+  bool next(BatchRecord& record, const Shard& shard = {});
+
+ private:
+  std::istream& in_;
+  std::string text_;
+  int64_t line_ = 0;
+};
+
 }  // namespace atman

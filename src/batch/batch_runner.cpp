@@ -59,15 +59,8 @@ BatchProgress run_batch(const Model& model, std::istream& in, std::ostream& out,
                         const BatchProgressCallback& on_record) {
   BatchProgress progress;
   std::map<std::string, int64_t> occurrences;  // of each id so far, to skip done ones and refuse repeats
-  std::string text;
-  bool too_long = false;
-  for (int64_t line = 1; read_line_capped(in, text, kMaxRecordLineBytes, too_long); ++line) {
-    if (is_blank_line(text) || !options.shard.contains(line)) continue;
-    BatchRecord record = parse_batch_line(too_long ? "" : text, line);
-    if (too_long) {
-      record.error = RecordError{"invalid_record", "line is longer than " +
-                                                       std::to_string(kMaxRecordLineBytes >> 20) + " MiB"};
-    }
+  RecordReader reader(in);
+  for (BatchRecord record; reader.next(record, options.shard);) {
     const std::string key = id_key(record.id);
     const int64_t occurrence = ++occurrences[key];
     if (const auto done = options.done_ids.find(key); done != options.done_ids.end() && occurrence <= done->second) {

@@ -6,7 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "atman/batch_record.hpp"
+#include "atman/batch_input.hpp"
 #include "atman/error.hpp"
 #include "atman/head_importance.hpp"
 #include "commands.hpp"
@@ -63,16 +63,14 @@ void run_heads(const HeadsOptions& o) {
   if (o.input.empty()) {
     add(o.prompt, o.target);
   } else {
-    std::string line;
-    for (int64_t number = 1; std::getline(jsonl, line); ++number) {
-      if (is_blank_line(line)) continue;
+    RecordReader reader(jsonl);  // the batch input format
+    for (BatchRecord record; reader.next(record);) {
       try {
-        const BatchRecord record = parse_batch_line(line, number);  // the batch input format
         if (record.error) throw Error(record.error->message);
         add(record.prompt, record.target);
       } catch (const std::exception& e) {
         ++failed;  // one bad record is reported and skipped; the others still count
-        spdlog::error("{}:{}: {}", o.input, number, e.what());
+        spdlog::error("{}:{}: {}", o.input, record.line, e.what());
       }
     }
   }

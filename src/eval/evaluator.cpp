@@ -60,16 +60,10 @@ EvalReport evaluate(const Model& model, std::istream& in, const EvalOptions& opt
   report.removal = options.removal;
   for (const auto& m : options.methods) report.methods.push_back({m, {}});
   int64_t records = 0, failed_records = 0;
-  std::string text;
-  bool too_long = false;
-  for (int64_t line = 1; read_line_capped(in, text, kMaxRecordLineBytes, too_long); ++line) {
-    if (is_blank_line(text)) continue;
+  RecordReader reader(in);
+  for (BatchRecord record; reader.next(record);) {
     ++records;
-    BatchRecord record = parse_batch_line(too_long ? "" : text, line);
-    if (too_long) {
-      record.error = RecordError{"invalid_record", "line is longer than " +
-                                                       std::to_string(kMaxRecordLineBytes >> 20) + " MiB"};
-    }
+    const int64_t line = record.line;
     if (record.error) {
       report.failed.push_back({record.id, line, "", record.error->code, record.error->message});
       ++failed_records;
