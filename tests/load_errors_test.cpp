@@ -1,5 +1,11 @@
 // Every way a model directory can be broken gives one clear atman::Error naming the culprit.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 
 #include "atman/error.hpp"
@@ -46,10 +52,33 @@ class LoadErrorsTest : public SeededTest {
       const std::function<void(std::vector<std::pair<std::string, torch::Tensor>>&)>& change) {
     auto file = SafetensorsFile::open(weights_file());
     std::vector<std::pair<std::string, torch::Tensor>> tensors;
-    for (const auto& [name, entry] : file->entries()) tensors.emplace_back(name, file->tensor(name).clone());
+    for (const auto& [name, entry] : file->entries())
+      tensors.emplace_back(name, file->tensor(name).clone());
     file.reset();
     change(tensors);
     write_safetensors(weights_file(), tensors);
+  }
+
+  // Replaces `path` with a FIFO and loads. Should the loader block on it, the test fails
+  // instead of hanging: opening and closing the writing end hands the reader an EOF.
+  std::string load_error_with_fifo(const std::filesystem::path& path) {
+    std::filesystem::remove(path);
+    EXPECT_EQ(::mkfifo(path.c_str(), 0600), 0);
+    auto result = std::async(std::launch::async, [&] { return load_error(); });
+    if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+      ADD_FAILURE() << "loading blocked on the FIFO " << path;
+      while (result.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+        const int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK);
+        if (fd >= 0) ::close(fd);
+      }
+    }
+    return result.get();
+  }
+  void save_two_shards() {
+    std::filesystem::remove(weights_file());
+    SaveOptions two;
+    two.num_shards = 2;
+    save_checkpoint(dir(), config, random_weights(config, 1, 0.5), two);
   }
 
   ModelConfig config = tiny_config();
@@ -76,6 +105,13 @@ TEST_F(LoadErrorsTest, MalformedConfig) {
   EXPECT_THAT(msg, HasSubstr("malformed JSON"));
 }
 
+TEST_F(LoadErrorsTest, ConfigNumberBeyondDoubleIsMalformedJson) {
+  write_file(dir() / "config.json", R"({"model_type": "llama", "vocab_size": 1e999})");
+  auto msg = load_error();
+  EXPECT_THAT(msg, HasSubstr("config.json: malformed JSON"));
+  EXPECT_THAT(msg, HasSubstr("number overflow"));
+}
+
 TEST_F(LoadErrorsTest, ConfigMissingAField) {
   edit_config([](nlohmann::json& j) { j.erase("hidden_size"); });
   EXPECT_THAT(load_error(), HasSubstr("missing required field 'hidden_size'"));
@@ -100,9 +136,10 @@ TEST_F(LoadErrorsTest, HeadsNotDivisibleByKeyValueHeads) {
 
 TEST_F(LoadErrorsTest, MissingTensor) {
   edit_tensors([](auto& tensors) {
-    tensors.erase(std::remove_if(tensors.begin(), tensors.end(),
-                                 [](auto& t) { return t.first == "model.layers.1.mlp.up_proj.weight"; }),
-                  tensors.end());
+    tensors.erase(
+        std::remove_if(tensors.begin(), tensors.end(),
+                       [](auto& t) { return t.first == "model.layers.1.mlp.up_proj.weight"; }),
+        tensors.end());
   });
   EXPECT_THAT(load_error(), HasSubstr("missing tensor 'model.layers.1.mlp.up_proj.weight'"));
 }
@@ -161,6 +198,89 @@ TEST_F(LoadErrorsTest, ShardListedInTheIndexIsMissing) {
   EXPECT_THAT(load_error(), HasSubstr("model-00002-of-00002.safetensors: cannot open"));
 }
 
+TEST_F(LoadErrorsTest, ConfigThatIsAFifoIsRefusedWithoutBlocking) {
+  auto msg = load_error_with_fifo(dir() / "config.json");
+  EXPECT_THAT(msg, HasSubstr((dir() / "config.json").string() + ": not a regular file"));
+}
+
+TEST_F(LoadErrorsTest, WeightsFileThatIsAFifoIsRefusedWithoutBlocking) {
+  EXPECT_THAT(load_error_with_fifo(weights_file()),
+              HasSubstr(weights_file().string() + ": not a regular file"));
+}
+
+TEST_F(LoadErrorsTest, IndexThatIsAFifoIsRefusedWithoutBlocking) {
+  save_two_shards();
+  const auto index = dir() / "model.safetensors.index.json";
+  EXPECT_THAT(load_error_with_fifo(index), HasSubstr(index.string() + ": not a regular file"));
+}
+
+TEST_F(LoadErrorsTest, ShardThatIsAFifoIsRefusedWithoutBlocking) {
+  save_two_shards();
+  const auto shard = dir() / "model-00002-of-00002.safetensors";
+  EXPECT_THAT(load_error_with_fifo(shard), HasSubstr(shard.string() + ": not a regular file"));
+}
+
+TEST_F(LoadErrorsTest, ConfigThatIsADirectoryIsNamed) {
+  std::filesystem::remove(dir() / "config.json");
+  std::filesystem::create_directory(dir() / "config.json");
+  EXPECT_THAT(load_error(), HasSubstr((dir() / "config.json").string() + ": not a regular file"));
+}
+
+TEST_F(LoadErrorsTest, ShardOutsideTheModelDirectoryIsRefused) {
+  save_two_shards();
+  const auto inner = dir() / "inner";
+  std::filesystem::create_directory(inner);
+  std::filesystem::copy_file(dir() / "config.json", inner / "config.json");
+  // Both would load without the check: the shards really are there.
+  for (const std::string& prefix : {std::string("../"), dir().string() + "/"}) {
+    std::ifstream in(dir() / "model.safetensors.index.json");
+    auto index = nlohmann::json::parse(in);
+    for (auto& item : index["weight_map"].items())
+      item.value() = prefix + item.value().get<std::string>();
+    write_file(inner / "model.safetensors.index.json", index.dump());
+    auto msg = error_message([&] { load_transformer(inner); });
+    EXPECT_THAT(
+        msg, HasSubstr((inner / "model.safetensors.index.json").string() + ": weight_map entry"));
+    EXPECT_THAT(msg, HasSubstr("names shard '" + prefix + "model-0000"));
+    EXPECT_THAT(msg, HasSubstr("outside the model directory"));
+  }
+}
+
+TEST_F(LoadErrorsTest, HugeLayerCountIsRefusedBeforeAllocating) {
+  for (int64_t layers : {int64_t{30000000}, int64_t{1} << 40}) {
+    edit_config([&](nlohmann::json& j) { j["num_hidden_layers"] = layers; });
+    EXPECT_THAT(load_error(),
+                HasSubstr((dir() / "config.json").string() + ": num_hidden_layers is " +
+                          std::to_string(layers) + " but the checkpoint holds 2 layers"));
+  }
+}
+
+TEST_F(LoadErrorsTest, ConfigWithMoreLayersThanTheCheckpointNamesTheMissingLayer) {
+  edit_config([](nlohmann::json& j) { j["num_hidden_layers"] = 3; });
+  EXPECT_THAT(load_error(), HasSubstr("holds 2 layers (no tensor 'model.layers.2.*')"));
+}
+
+TEST_F(LoadErrorsTest, ConfigWithFewerLayersThanTheCheckpointNamesTheExtraTensor) {
+  edit_config([](nlohmann::json& j) { j["num_hidden_layers"] = 1; });
+  auto msg = load_error();
+  EXPECT_THAT(msg, HasSubstr("config.json: num_hidden_layers is 1 but the checkpoint has tensor "
+                             "'model.layers.1."));
+  EXPECT_THAT(msg, HasSubstr("' of layer 1"));
+}
+
+TEST_F(LoadErrorsTest, IntegerWeightsAreRefusedNotConverted) {
+  edit_tensors([](auto& tensors) {
+    for (auto& [name, t] : tensors) {
+      if (name == "model.layers.0.mlp.up_proj.weight") t = torch::ones({12, 8}, torch::kInt64);
+    }
+  });
+  auto msg = load_error();
+  EXPECT_THAT(
+      msg,
+      HasSubstr("model.safetensors: tensor 'model.layers.0.mlp.up_proj.weight' has dtype I64"));
+  EXPECT_THAT(msg, HasSubstr("expected a floating-point dtype"));
+}
+
 TEST_F(LoadErrorsTest, MissingTokenizerNamesTheFile) {
   auto msg = error_message([&] { load_model(dir()); });
   EXPECT_THAT(msg, HasSubstr("loading model '" + dir().string() + "'"));
@@ -175,7 +295,8 @@ TEST_F(LoadErrorsTest, CorruptTokenizerNamesTheFile) {
 
 TEST_F(LoadErrorsTest, ShippedBrokenModelFixtureFailsToLoad) {
   // tests/data/broken_model: a real config and tokenizer with a truncated weights file.
-  auto msg = error_message([&] { load_model(std::filesystem::path(ATMAN_TEST_DATA_DIR) / "broken_model"); });
+  auto msg = error_message(
+      [&] { load_model(std::filesystem::path(ATMAN_TEST_DATA_DIR) / "broken_model"); });
   EXPECT_THAT(msg, HasSubstr("broken_model/model.safetensors"));
   EXPECT_THAT(msg, HasSubstr("truncated"));
 }

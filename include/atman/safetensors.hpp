@@ -13,19 +13,15 @@
 
 #include <torch/torch.h>
 
-namespace atman {
+#include "atman/safetensors_header.hpp"
 
-struct SafetensorsEntry {
-  std::string dtype;           // "F32", "F16", "BF16", ...
-  std::vector<int64_t> shape;  // row-major
-  uint64_t begin = 0;          // byte offset from the start of the data section
-  uint64_t end = 0;            // one past the last byte
-};
+namespace atman {
 
 class SafetensorsFile : public std::enable_shared_from_this<SafetensorsFile> {
  public:
-  // Maps the file and validates its header (length, JSON, offsets, sizes); throws atman::Error
-  // naming the file on any inconsistency, before any tensor is touched.
+  // Maps the file and validates its header (see parse_safetensors_header); throws atman::Error
+  // naming the file on any inconsistency, before any tensor is touched. Only regular files
+  // are opened: a FIFO or device would block or never end.
   static std::shared_ptr<SafetensorsFile> open(const std::filesystem::path& path);
   ~SafetensorsFile();
   SafetensorsFile(const SafetensorsFile&) = delete;
@@ -49,13 +45,14 @@ class SafetensorsFile : public std::enable_shared_from_this<SafetensorsFile> {
 };
 
 // Named tensors of a Hugging Face checkpoint: one model.safetensors, or shards listed in
-// model.safetensors.index.json.
+// model.safetensors.index.json (plain file names inside `dir`; others are refused).
 class TensorStore {
  public:
   static TensorStore open_directory(const std::filesystem::path& dir);
 
   bool contains(const std::string& name) const { return where_.count(name) != 0; }
-  // Checks the stored shape, then converts to `dtype`. Throws naming the tensor and file.
+  // Checks the stored shape, then converts to `dtype`. A floating `dtype` refuses integer
+  // data rather than converting it. Throws naming the tensor and file.
   torch::Tensor get(const std::string& name, const std::vector<int64_t>& expected_shape,
                     torch::ScalarType dtype) const;
   std::vector<std::string> names() const;

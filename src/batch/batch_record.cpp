@@ -18,8 +18,9 @@ BatchRecord parse_batch_line(const std::string& text, int64_t line) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    // The parser's message quotes the offending bytes, which may be invalid UTF-8 themselves.
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, or out_of_range for a number beyond double (1e999). The message quotes the
+    // offending bytes, which may be invalid UTF-8 themselves.
     return fail("invalid_json", "line is not valid JSON: " + escape_invalid_utf8(e.what()));
   }
   if (!j.is_object()) return fail("invalid_record", "a record must be a JSON object, got " + std::string(j.type_name()));

@@ -1,5 +1,7 @@
 #include "atman/checkpoint.hpp"
 
+#include <algorithm>
+#include <limits>
 #include <map>
 
 #include "atman/error.hpp"
@@ -41,6 +43,37 @@ std::map<std::string, std::vector<int64_t>> layer_shapes(const ModelConfig& c) {
           {"mlp.down_proj.weight", {D, I}}};
 }
 
+// The layer index of a "model.layers.N.*" name (saturating at INT64_MAX); -1 for other names.
+int64_t layer_index(const std::string& name) {
+  static const std::string kPrefix = "model.layers.";
+  if (name.compare(0, kPrefix.size(), kPrefix) != 0) return -1;
+  const size_t end = name.find_first_not_of("0123456789", kPrefix.size());
+  if (end == kPrefix.size() || end == std::string::npos || name[end] != '.') return -1;
+  if (end - kPrefix.size() > 18) return std::numeric_limits<int64_t>::max();
+  return std::stoll(name.substr(kPrefix.size(), end - kPrefix.size()));
+}
+
+// Compares config.json's layer count with the layers the checkpoint holds, before any vector is
+// sized from it: a hostile num_hidden_layers (2^40) would otherwise allocate first and fail later,
+// and a short one would silently drop layers.
+void check_layer_count(const ModelConfig& config, const TensorStore& store,
+                       const std::filesystem::path& config_json) {
+  const std::string said = config_json.string() + ": num_hidden_layers is " +
+                           std::to_string(config.num_hidden_layers) + " but the checkpoint ";
+  int64_t layers_present = 0;  // 1 + the highest layer index seen
+  for (const auto& name : store.names()) {
+    const int64_t index = layer_index(name);
+    if (index >= config.num_hidden_layers) {
+      throw Error(said + "has tensor '" + name + "' of layer " + std::to_string(index));
+    }
+    layers_present = std::max(layers_present, index + 1);
+  }
+  if (layers_present < config.num_hidden_layers) {
+    throw Error(said + "holds " + std::to_string(layers_present) +
+                " layers (no tensor 'model.layers." + std::to_string(layers_present) + ".*')");
+  }
+}
+
 }  // namespace
 
 torch::ScalarType parse_dtype(const std::string& name) {
@@ -62,6 +95,7 @@ Transformer load_transformer(const std::filesystem::path& dir, const LoadOptions
   }
   ModelConfig config = ModelConfig::load(dir / "config.json");
   TensorStore store = TensorStore::open_directory(dir);
+  check_layer_count(config, store, dir / "config.json");
   const auto dtype = options.dtype;
   const int64_t V = config.vocab_size, D = config.hidden_size;
 

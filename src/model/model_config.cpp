@@ -135,12 +135,19 @@ json ModelConfig::to_json() const {
 
 ModelConfig ModelConfig::load(const std::filesystem::path& config_json) {
   const std::string source = config_json.string();
+  // A FIFO would block the read forever and a directory fails with a stream error naming no
+  // file: only regular files (or symlinks to them) are read.
+  std::error_code ec;
+  const auto status = std::filesystem::status(config_json, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    throw Error(source + ": not a regular file");
+  }
   std::ifstream in(config_json);
   if (!in) throw Error(source + ": cannot open (missing or unreadable)");
   json j;
   try {
     j = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
     throw Error(source + ": malformed JSON: " + e.what());
   }
   return from_json(j, source);

@@ -5,11 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "atman/error.hpp"
 
@@ -18,27 +18,37 @@ namespace {
 
 using nlohmann::json;
 
-struct DtypeInfo {
-  torch::ScalarType type;
-  size_t bytes;
-};
-
 // Only the dtypes Llama checkpoints are saved in; others fail when read, naming the tensor.
-bool lookup_dtype(const std::string& name, DtypeInfo* out) {
-  static const std::map<std::string, DtypeInfo> kDtypes = {
-      {"F32", {torch::kFloat32, 4}}, {"F16", {torch::kFloat16, 2}},
-      {"BF16", {torch::kBFloat16, 2}}, {"F64", {torch::kFloat64, 8}},
-      {"I64", {torch::kInt64, 8}},     {"I32", {torch::kInt32, 4}}};
+bool lookup_dtype(const std::string& name, torch::ScalarType* out) {
+  static const std::map<std::string, torch::ScalarType> kDtypes = {
+      {"F32", torch::kFloat32}, {"F16", torch::kFloat16}, {"BF16", torch::kBFloat16},
+      {"F64", torch::kFloat64}, {"I64", torch::kInt64},   {"I32", torch::kInt32}};
   auto it = kDtypes.find(name);
   if (it == kDtypes.end()) return false;
   *out = it->second;
   return true;
 }
 
-std::string shape_string(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
+bool is_float_dtype(const std::string& name) {
+  return name == "F32" || name == "F16" || name == "BF16" || name == "F64";
+}
+
+// A FIFO or device named like a model file would block open() or never end: refuse anything
+// but a regular file (following symlinks, as Hugging Face caches use them) before opening it.
+void require_regular_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    throw Error(path.string() + ": not a regular file");
+  }
+}
+
+// Shards live beside the index: an absolute name or a '..' would read files the user never
+// pointed atman at.
+bool is_inside_directory(const std::filesystem::path& relative) {
+  if (relative.empty() || relative.has_root_path()) return false;
+  return std::none_of(relative.begin(), relative.end(),
+                      [](const std::filesystem::path& part) { return part == ".."; });
 }
 
 }  // namespace
@@ -60,7 +70,9 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
   std::shared_ptr<SafetensorsFile> file(new SafetensorsFile());
   file->path_ = path;
 
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  require_regular_file(path);
+  // O_NONBLOCK: should a FIFO replace the file after the check, open() still returns.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw Error(source + ": cannot open: " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -70,8 +82,8 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
   const auto file_size = static_cast<uint64_t>(st.st_size);
   if (file_size < 8) {
     ::close(fd);
-    throw Error(source + ": truncated safetensors file (" + std::to_string(file_size) +
-                " bytes, shorter than the 8-byte header length)");
+    const uint8_t none[8] = {};
+    parse_safetensors_header(none, file_size, source);  // throws: too short for the length
   }
   // Private writable mapping: libtorch tensors are nominally mutable, and any write lands in
   // a copy-on-write page instead of faulting or changing the file.
@@ -81,60 +93,9 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
   file->mapping_ = mapping;
   file->mapping_size_ = file_size;
   const auto* bytes = static_cast<const uint8_t*>(mapping);
-
-  uint64_t header_length = 0;
-  for (int i = 7; i >= 0; --i) header_length = (header_length << 8) | bytes[i];
-  if (header_length > file_size - 8) {
-    throw Error(source + ": header length " + std::to_string(header_length) +
-                " is larger than the file (" + std::to_string(file_size) +
-                " bytes); the file is truncated or not safetensors");
-  }
-  json header;
-  try {
-    header = json::parse(bytes + 8, bytes + 8 + header_length);
-  } catch (const json::parse_error& e) {
-    throw Error(source + ": malformed safetensors header: " + e.what());
-  }
-  if (!header.is_object()) throw Error(source + ": safetensors header is not a JSON object");
-
-  const uint64_t data_size = file_size - 8 - header_length;
-  file->data_ = bytes + 8 + header_length;
-  for (const auto& [name, value] : header.items()) {
-    if (name == "__metadata__") continue;
-    SafetensorsEntry entry;
-    try {
-      entry.dtype = value.at("dtype").get<std::string>();
-      entry.shape = value.at("shape").get<std::vector<int64_t>>();
-      const auto offsets = value.at("data_offsets").get<std::vector<uint64_t>>();
-      if (offsets.size() != 2) throw Error("data_offsets must have two entries");
-      entry.begin = offsets[0];
-      entry.end = offsets[1];
-    } catch (const std::exception& e) {
-      throw Error(source + ": bad header entry for tensor '" + name + "': " + e.what());
-    }
-    if (entry.end < entry.begin) {
-      throw Error(source + ": tensor '" + name + "' has data_offsets end before begin");
-    }
-    if (entry.end > data_size) {
-      throw Error(source + ": truncated: tensor '" + name + "' needs data up to byte " +
-                  std::to_string(entry.end) + " but the data section holds " +
-                  std::to_string(data_size) + " bytes");
-    }
-    DtypeInfo info{};
-    if (lookup_dtype(entry.dtype, &info)) {
-      uint64_t numel = 1;
-      for (int64_t d : entry.shape) {
-        if (d < 0) throw Error(source + ": tensor '" + name + "' has a negative dimension");
-        numel *= static_cast<uint64_t>(d);
-      }
-      if (numel * info.bytes != entry.end - entry.begin) {
-        throw Error(source + ": tensor '" + name + "' of shape " + shape_string(entry.shape) +
-                    " and dtype " + entry.dtype + " needs " + std::to_string(numel * info.bytes) +
-                    " bytes but its offsets span " + std::to_string(entry.end - entry.begin));
-      }
-    }
-    file->entries_.emplace(name, std::move(entry));
-  }
+  SafetensorsHeader header = parse_safetensors_header(bytes, file_size, source);
+  file->data_ = bytes + header.data_offset;
+  file->entries_ = std::move(header.entries);
   return file;
 }
 
@@ -146,14 +107,14 @@ torch::Tensor SafetensorsFile::tensor(const std::string& name) const {
   auto it = entries_.find(name);
   if (it == entries_.end()) throw Error(path_.string() + ": no tensor '" + name + "'");
   const SafetensorsEntry& entry = it->second;
-  DtypeInfo info{};
-  if (!lookup_dtype(entry.dtype, &info)) {
+  torch::ScalarType type{};
+  if (!lookup_dtype(entry.dtype, &type)) {
     throw Error(path_.string() + ": tensor '" + name + "' has unsupported dtype " + entry.dtype +
                 " (supported: F32, F16, BF16)");
   }
   const uint8_t* ptr = data_ + entry.begin;
-  const auto options = torch::TensorOptions().dtype(info.type);
-  if (reinterpret_cast<uintptr_t>(ptr) % info.bytes != 0) {
+  const auto options = torch::TensorOptions().dtype(type);
+  if (reinterpret_cast<uintptr_t>(ptr) % safetensors_dtype_bytes(entry.dtype) != 0) {
     // Misaligned data cannot be viewed as typed memory: copy it out.
     auto out = torch::empty(entry.shape, options);
     std::memcpy(out.data_ptr(), ptr, entry.end - entry.begin);
@@ -178,13 +139,14 @@ TensorStore TensorStore::open_directory(const std::filesystem::path& dir) {
     throw Error(dir.string() + ": no model.safetensors or model.safetensors.index.json" +
                 " (HINT: atman reads Hugging Face safetensors checkpoints)");
   }
+  require_regular_file(index);
   json j;
   {
     std::ifstream in(index);
     if (!in) throw Error(index.string() + ": cannot open");
     try {
       j = json::parse(in);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
       throw Error(index.string() + ": malformed JSON: " + e.what());
     }
   }
@@ -197,6 +159,10 @@ TensorStore TensorStore::open_directory(const std::filesystem::path& dir) {
       throw Error(index.string() + ": weight_map entry for '" + name + "' is not a file name");
     }
     const std::string shard_name = shard_value.get<std::string>();
+    if (!is_inside_directory(shard_name)) {
+      throw Error(index.string() + ": weight_map entry for '" + name + "' names shard '" +
+                  shard_name + "' outside the model directory (shards must lie beside the index)");
+    }
     auto& shard = shards[shard_name];
     if (!shard) shard = SafetensorsFile::open(dir / shard_name);
     if (!shard->contains(name)) {
@@ -215,8 +181,13 @@ torch::Tensor TensorStore::get(const std::string& name, const std::vector<int64_
   const auto& entry = it->second->entries().at(name);
   if (entry.shape != expected_shape) {
     throw Error(it->second->path().string() + ": tensor '" + name + "' has shape " +
-                shape_string(entry.shape) + ", expected " + shape_string(expected_shape) +
-                " from config.json");
+                safetensors_shape_string(entry.shape) + ", expected " +
+                safetensors_shape_string(expected_shape) + " from config.json");
+  }
+  // Integer data in a float weight is a broken or foreign checkpoint, not something to convert.
+  if (torch::isFloatingType(dtype) && !is_float_dtype(entry.dtype)) {
+    throw Error(it->second->path().string() + ": tensor '" + name + "' has dtype " + entry.dtype +
+                ", expected a floating-point dtype (F32, F16, BF16 or F64) for a float weight");
   }
   auto t = it->second->tensor(name);
   return t.scalar_type() == dtype ? t : t.to(dtype);
