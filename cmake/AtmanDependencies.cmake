@@ -5,6 +5,9 @@ find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
+# tokenizer.json: PCRE2 runs the pre-tokenizers' Unicode regexes, utf8proc normalises (NFC, ...).
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 
 # libtorch reaches BLAS through the libblas.so.3 alternative, which may be Debian's
 # reference BLAS (over ten times slower). Linking OpenBLAS directly, ahead of libtorch,

@@ -42,9 +42,7 @@ TEST_F(GoldenTest, Bfloat16ComputeStillProducesTheSameStart) {
 
 TEST_F(GoldenTest, ConvertingTheLlama2cCheckpointReproducesTheEmbeddedModel) {
   const std::filesystem::path shared = ATMAN_SHARED_STORIES_DIR;
-  if (!std::filesystem::exists(shared / "stories260K.bin")) {
-    GTEST_SKIP() << "llama2.c original not present at " << shared;
-  }
+  ATMAN_REQUIRE_FIXTURE(shared / "stories260K.bin");
   TempDir out;
   convert_llama2c({shared / "stories260K.bin", shared / "tok512.model", out.path()});
   auto fresh = SafetensorsFile::open(out.path() / "model.safetensors");
@@ -61,7 +59,7 @@ TEST_F(GoldenTest, ConvertingTheLlama2cCheckpointReproducesTheEmbeddedModel) {
 
 TEST_F(GoldenTest, ConversionRejectsATruncatedCheckpoint) {
   const std::filesystem::path shared = ATMAN_SHARED_STORIES_DIR;
-  if (!std::filesystem::exists(shared / "stories260K.bin")) GTEST_SKIP() << "original not present";
+  ATMAN_REQUIRE_FIXTURE(shared / "stories260K.bin");
   TempDir tmp;
   std::ifstream in(shared / "stories260K.bin", std::ios::binary);
   std::string head(5000, '\0');

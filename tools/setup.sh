@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake g++ make pkg-config libtorch-dev libopenblas-dev libsentencepiece-dev libcli11-dev
-          nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev)
+          nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev libpcre2-dev libutf8proc-dev)
 # The test suite also fuzzes the parsers with libFuzzer, which comes with Debian's clang.
 [[ "${1:-}" == "--all" ]] && packages+=(clang libclang-rt-14-dev)
 missing=()

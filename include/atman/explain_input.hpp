@@ -40,8 +40,9 @@ ForwardOptions target_logit_options(const ExplainInput& input);
 // read it after the prompt (" Tom" stays "▁T" "om", not a lone "▁" then "Tom"). When a token
 // straddles the prompt/target boundary the two are tokenized separately instead. Throws
 // atman::Error for an empty prompt or target, a target that yields no tokens, or a sequence
-// longer than the model's context.
+// longer than the model's context. `split_special`: special-token text in the prompt or target
+// is tokenized as plain text (tokenizers' split_special_tokens).
 ExplainInput make_explain_input(const Model& model, const std::string& prompt,
-                                const std::string& target);
+                                const std::string& target, bool split_special = false);
 
 }  // namespace atman

@@ -28,9 +28,10 @@ struct ExplainSettings {
   int64_t batch_size = 0;        // atman: rows per pass (0 = from memory); ig/attattr: steps per pass (0 = all)
   int64_t max_memory_bytes = 0;  // AtMan activation budget of one pass; 0 = auto
   bool naive = false;            // AtMan reference mode
+  bool split_special = false;    // special-token text in prompt/target is plain text
 
   // Applies the per-record overrides a JSONL record may carry: `method`, `granularity`,
-  // `delimiter`, `factor`, `conceptual_threshold` (a number, or "off"/null) and `steps`.
+  // `delimiter`, `factor`, `conceptual_threshold` (a number, or "off"/null), `steps` and `split_special`.
   // Throws atman::Error naming the field when one has the wrong type.
   void apply_overrides(const nlohmann::json& record);
 };

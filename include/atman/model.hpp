@@ -19,8 +19,10 @@ struct Model {
   std::vector<Token> tokenize_prompt(const std::string& text) const;
 };
 
-// Loads `dir`; every failure is an atman::Error starting "loading model 'DIR': ".
-Model load_model(const std::filesystem::path& dir, const LoadOptions& options = {});
+// Loads `dir` with its tokenizer (Tokenizer::file_for_model), or `tokenizer_file` when given;
+// every failure is an atman::Error starting "loading model 'DIR': ".
+Model load_model(const std::filesystem::path& dir, const LoadOptions& options = {},
+                 const std::filesystem::path& tokenizer_file = {});
 
 // The embedded stories260K: next to an installed executable
 // (<prefix>/share/atman/models/stories260K), else in the source tree it was built from.

@@ -12,6 +12,8 @@ int64_t count_code_points(const std::string& text);
 int64_t count_code_points(const std::string& text, size_t bytes);
 std::u32string utf8_to_u32(const std::string& text);
 std::string u32_to_utf8(const std::u32string& text);
+// Appends the UTF-8 encoding of `cp` to `out`.
+void append_utf8(std::string& out, char32_t cp);
 // Characters [start, start + length) of `text`.
 std::string utf8_substr(const std::string& text, int64_t start, int64_t length);
 

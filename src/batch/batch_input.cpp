@@ -23,8 +23,10 @@ BatchInputSummary summarize_batch_input(std::istream& in, const Shard& shard) {
     hash.update(buffer, n);
     for (size_t i = 0; i < n; ++i) {
       const char c = buffer[i];
-      if (c == '\n') end_line();
-      else if (c != ' ' && c != '\t' && c != '\r') line_has_text = true;
+      if (c == '\n')
+        end_line();
+      else if (c != ' ' && c != '\t' && c != '\r')
+        line_has_text = true;
     }
   }
   end_line();  // a last line without a newline
@@ -68,7 +70,9 @@ bool RecordReader::next(BatchRecord& record, const Shard& shard) {
     if (is_blank_line(text_) || !shard.contains(line_)) continue;
     record = parse_batch_line(too_long ? "" : text_, line_);
     if (too_long) {
-      record.error = RecordError{"invalid_record", "line is longer than " + std::to_string(kMaxRecordLineBytes >> 20) + " MiB"};
+      record.error =
+          RecordError{"invalid_record",
+                      "line is longer than " + std::to_string(kMaxRecordLineBytes >> 20) + " MiB"};
     }
     return true;
   }

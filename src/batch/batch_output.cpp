@@ -17,11 +17,13 @@ using nlohmann::ordered_json;
 constexpr int64_t kMaxOutputFileBytes = int64_t{16} << 30;
 
 // The object on one complete output line; throws naming file and line.
-ordered_json parse_output_line(const std::string& text, const std::filesystem::path& path, int64_t number) {
+ordered_json parse_output_line(const std::string& text, const std::filesystem::path& path,
+                               int64_t number) {
   try {
     auto j = ordered_json::parse(text);
-    if (j.is_object() && j.contains("id") && j.contains("line") && j["line"].is_number_integer()) return j;
-  } catch (const nlohmann::json::parse_error&) {
+    if (j.is_object() && j.contains("id") && j.contains("line") && j["line"].is_number_integer())
+      return j;
+  } catch (const nlohmann::json::exception&) {
   }
   throw Error("'" + path.string() + "' line " + std::to_string(number) +
               " is not an atman batch result (JSON object with \"id\" and \"line\")");
@@ -37,10 +39,12 @@ struct ShardRun {
 ShardRun shard_run_of(const ordered_json& line, const std::filesystem::path& path, int64_t number) {
   const std::string where = "'" + path.string() + "' line " + std::to_string(number);
   const auto batch = line.find("batch");
-  if (batch == line.end() || !batch->is_object() || !batch->contains("input") || !batch->contains("records") ||
-      !batch->contains("shard") || !(*batch)["input"].is_string() || !(*batch)["records"].is_number_integer() ||
-      !(*batch)["shard"].is_string()) {
-    throw Error(where + " has no \"batch\" field with input, records and shard (written by an older atman?)");
+  if (batch == line.end() || !batch->is_object() || !batch->contains("input") ||
+      !batch->contains("records") || !batch->contains("shard") || !(*batch)["input"].is_string() ||
+      !(*batch)["records"].is_number_integer() || !(*batch)["shard"].is_string()) {
+    throw Error(
+        where +
+        " has no \"batch\" field with input, records and shard (written by an older atman?)");
   }
   ShardRun run;
   run.input = (*batch)["input"].get<std::string>();
@@ -53,7 +57,9 @@ ShardRun shard_run_of(const ordered_json& line, const std::filesystem::path& pat
   return run;
 }
 
-std::string shard_name(const Shard& s) { return std::to_string(s.index) + "/" + std::to_string(s.count); }
+std::string shard_name(const Shard& s) {
+  return std::to_string(s.index) + "/" + std::to_string(s.count);
+}
 
 }  // namespace
 
@@ -86,7 +92,8 @@ std::vector<std::string> merge_shard_outputs(const std::vector<std::filesystem::
   for (const auto& path : shards) {
     const std::string text = read_file_capped(path.string(), "shard", kMaxOutputFileBytes);
     if (!text.empty() && text.back() != '\n') {
-      throw Error("'" + path.string() + "' ends in a cut-off line: finish that shard with --resume first");
+      throw Error("'" + path.string() +
+                  "' ends in a cut-off line: finish that shard with --resume first");
     }
     std::istringstream lines(text);
     std::string line;
@@ -98,26 +105,28 @@ std::vector<std::string> merge_shard_outputs(const std::vector<std::filesystem::
         first_path = path;
       } else if (run.input != first->input || run.records != first->records) {
         throw Error("'" + path.string() + "' comes from another input (" + run.input + ", " +
-                    std::to_string(run.records) + " records) than '" + first_path.string() + "' (" + first->input +
-                    ", " + std::to_string(first->records) + " records)");
+                    std::to_string(run.records) + " records) than '" + first_path.string() + "' (" +
+                    first->input + ", " + std::to_string(first->records) + " records)");
       } else if (run.shard.count != first->shard.count) {
-        throw Error("'" + path.string() + "' is shard " + shard_name(run.shard) + " but '" + first_path.string() +
-                    "' is shard " + shard_name(first->shard) + ": shards of one run share N");
+        throw Error("'" + path.string() + "' is shard " + shard_name(run.shard) + " but '" +
+                    first_path.string() + "' is shard " + shard_name(first->shard) +
+                    ": shards of one run share N");
       }
       const auto [held, added] = file_of_shard.emplace(run.shard.index, path);
       if (!added && held->second != path) {
-        throw Error("shard " + shard_name(run.shard) + " is given twice: '" + held->second.string() + "' and '" +
-                    path.string() + "'");
+        throw Error("shard " + shard_name(run.shard) + " is given twice: '" +
+                    held->second.string() + "' and '" + path.string() + "'");
       }
       const int64_t input_line = j["line"].get<int64_t>();
       if (!run.shard.contains(input_line)) {
-        throw Error("'" + path.string() + "' line " + std::to_string(number) + " holds input line " +
-                    std::to_string(input_line) + ", which is not in shard " + shard_name(run.shard));
+        throw Error("'" + path.string() + "' line " + std::to_string(number) +
+                    " holds input line " + std::to_string(input_line) + ", which is not in shard " +
+                    shard_name(run.shard));
       }
       j["batch"]["shard"] = "0/1";
       if (!by_line.emplace(input_line, j.dump()).second) {
-        throw Error("input line " + std::to_string(input_line) + " appears twice ('" + path.string() + "' line " +
-                    std::to_string(number) + ")");
+        throw Error("input line " + std::to_string(input_line) + " appears twice ('" +
+                    path.string() + "' line " + std::to_string(number) + ")");
       }
     }
   }
@@ -125,12 +134,14 @@ std::vector<std::string> merge_shard_outputs(const std::vector<std::filesystem::
   if (static_cast<int64_t>(by_line.size()) != expected) {
     std::string missing;
     for (int64_t k = 0; first && k < first->shard.count; ++k) {
-      if (!file_of_shard.count(k)) missing += (missing.empty() ? "" : ", ") + std::to_string(k) + "/" +
-                                              std::to_string(first->shard.count);
+      if (!file_of_shard.count(k))
+        missing += (missing.empty() ? "" : ", ") + std::to_string(k) + "/" +
+                   std::to_string(first->shard.count);
     }
-    throw Error("the shards hold " + std::to_string(by_line.size()) + " of the input's " + std::to_string(expected) +
-                " records: " + (missing.empty() ? "a shard is unfinished (complete it with atman batch --resume)"
-                                                : "shards " + missing + " are missing"));
+    throw Error("the shards hold " + std::to_string(by_line.size()) + " of the input's " +
+                std::to_string(expected) + " records: " +
+                (missing.empty() ? "a shard is unfinished (complete it with atman batch --resume)"
+                                 : "shards " + missing + " are missing"));
   }
   std::vector<std::string> merged;
   for (auto& [line, text] : by_line) merged.push_back(std::move(text));

@@ -45,7 +45,7 @@ nlohmann::ordered_json explain_record(const Model& model, const BatchRecord& rec
     stage = "invalid_option";
     const ResolvedSettings resolved = resolve_settings(settings, model.transformer.config().num_hidden_layers);
     stage = "invalid_input";
-    const ExplainInput input = make_explain_input(model, record.prompt, record.target);
+    const ExplainInput input = make_explain_input(model, record.prompt, record.target, settings.split_special);
     stage = "explain_failed";
     return batch_result_json(record, explain(model, input, resolved.explain, resolved.method), run_info);
   } catch (const c10::Error& e) {

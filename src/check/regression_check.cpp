@@ -118,7 +118,7 @@ std::vector<nlohmann::json> parse_explanation_lines(const std::vector<std::strin
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error&) {
+    } catch (const nlohmann::json::exception&) {
       throw Error("'" + source + "' line " + std::to_string(number) + " is not valid JSON");
     }
     if (!j.is_object() || !j.contains("id")) {

@@ -17,10 +17,14 @@ int64_t parse_byte_size(const std::string& text, const char* option) {
   }
   const std::string suffix = text.substr(used);
   double scale = 0;
-  if (suffix.empty() || suffix == "B") scale = 1;
-  else if (suffix == "K" || suffix == "KiB") scale = 1024.0;
-  else if (suffix == "M" || suffix == "MiB") scale = 1024.0 * 1024;
-  else if (suffix == "G" || suffix == "GiB") scale = 1024.0 * 1024 * 1024;
+  if (suffix.empty() || suffix == "B")
+    scale = 1;
+  else if (suffix == "K" || suffix == "KiB")
+    scale = 1024.0;
+  else if (suffix == "M" || suffix == "MiB")
+    scale = 1024.0 * 1024;
+  else if (suffix == "G" || suffix == "GiB")
+    scale = 1024.0 * 1024 * 1024;
   const std::string quoted = std::string(option) + ": '" + text + "'";
   if (used == 0 || scale == 0 || !std::isfinite(value) || value < 0) {
     throw UsageError(quoted + " is not a size (e.g. 1000, 512M, 2G; 0 or auto = automatic)");

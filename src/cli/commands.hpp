@@ -18,6 +18,7 @@ void setup_batch(CLI::App& app);
 void setup_merge(CLI::App& app);
 void setup_check(CLI::App& app);
 void setup_eval(CLI::App& app);
+void setup_tokenize(CLI::App& app);
 
 // An error that ends the command with a code other than 1 (`check`: 2 for unusable input).
 class ExitError : public Error {

@@ -50,7 +50,7 @@ void run_explain(const ExplainCommandOptions& o) {
   Model model = load_model_for(o.model);
   const ResolvedSettings resolved =
       check_options([&] { return resolve_settings(settings, model.transformer.config().num_hidden_layers); });
-  const ExplainInput input = make_explain_input(model, prompt, target);
+  const ExplainInput input = make_explain_input(model, prompt, target, settings.split_special);
   const auto start = std::chrono::steady_clock::now();
   const Explanation e = atman::explain(model, input, resolved.explain, resolved.method);
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;

@@ -43,6 +43,8 @@ void add_explain_flags(CLI::App* cmd, ExplainFlags& f, bool with_method) {
   cmd->add_option("--max-memory", f.max_memory,
                   "activation budget of one batched pass (e.g. 512M, 2G); auto = one plain forward pass, at least 64M")
       ->capture_default_str();
+  cmd->add_flag("--split-special", s.split_special,
+                "tokenize special-token text in the prompt and target as plain text (split_special_tokens)");
   cmd->add_flag("--naive", s.naive, "reference mode: recompute every position and all logits for every row");
 }
 

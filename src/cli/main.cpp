@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   atman::cli::setup_merge(app);
   atman::cli::setup_check(app);
   atman::cli::setup_eval(app);
+  atman::cli::setup_tokenize(app);
 
   try {
     app.parse(argc, argv);

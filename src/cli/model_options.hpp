@@ -11,6 +11,7 @@ namespace atman::cli {
 struct ModelOptions {
   std::string dir;               // default: $ATMAN_MODEL or the embedded stories260K
   std::string dtype = "float32"; // compute dtype
+  std::string tokenizer;         // overrides the directory's tokenizer file
 };
 
 void add_model_options(CLI::App* command, ModelOptions& options);

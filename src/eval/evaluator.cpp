@@ -24,7 +24,7 @@ RecordEvaluation evaluate_method(const Model& model, const BatchRecord& record, 
   const ResolvedSettings resolved = resolve_settings(settings, model.transformer.config().num_hidden_layers);
   if (resolved.explain.units.explain_target) throw Error("eval removes prompt units only: drop --explain-target");
   code = "invalid_input";
-  const ExplainInput input = make_explain_input(model, record.prompt, record.target);
+  const ExplainInput input = make_explain_input(model, record.prompt, record.target, settings.split_special);
   std::vector<CharSpan> gold;
   if (record.fields.contains("gold")) gold = parse_gold_spans(record.fields["gold"], count_code_points(record.prompt));
 

@@ -1,5 +1,7 @@
 #include "atman/explain_input.hpp"
 
+#include <algorithm>
+
 #include "atman/error.hpp"
 #include "atman/utf8.hpp"
 
@@ -47,7 +49,7 @@ const Token& ExplainInput::input_token(int64_t position) const {
 }
 
 ExplainInput make_explain_input(const Model& model, const std::string& prompt,
-                                const std::string& target) {
+                                const std::string& target, bool split_special) {
   if (prompt.empty()) throw Error("the prompt is empty");
   if (target.empty()) throw Error("the target is empty");
   require_valid_utf8(prompt, "the prompt");
@@ -62,7 +64,7 @@ ExplainInput make_explain_input(const Model& model, const std::string& prompt,
   in.target = target;
 
   const bool add_bos = model.transformer.config().bos_token_id >= 0;
-  const auto joint = model.tokenizer.encode(prompt + target, add_bos);
+  const auto joint = model.tokenizer.encode(prompt + target, add_bos, split_special);
   const auto boundary = static_cast<int64_t>(prompt.size());
   bool straddles = false;
   for (const auto& t : joint) {
@@ -82,10 +84,13 @@ ExplainInput make_explain_input(const Model& model, const std::string& prompt,
       }
     }
   } else {
-    in.prompt_tokens = model.tokenizer.encode(prompt, add_bos);
-    in.target_tokens = model.tokenizer.encode(target, false);
+    in.prompt_tokens = model.tokenizer.encode(prompt, add_bos, split_special);
+    in.target_tokens = model.tokenizer.encode(target, false, split_special);
   }
-  if (in.prompt_length() == (add_bos ? 1 : 0)) throw Error("the prompt yields no tokens");
+  // Template tokens (BOS) cover no characters: a prompt needs a token that does.
+  const bool prompt_has_text = std::any_of(in.prompt_tokens.begin(), in.prompt_tokens.end(),
+                                           [](const Token& t) { return t.length > 0; });
+  if (!prompt_has_text) throw Error("the prompt yields no tokens");
   if (in.target_tokens.empty()) throw Error("the target '" + target + "' yields no tokens");
 
   if (in.input_length() > limit) {

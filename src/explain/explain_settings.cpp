@@ -14,6 +14,7 @@ T field(const nlohmann::json& record, const char* name, const char* expected) {
   if constexpr (std::is_same_v<T, std::string>) ok = value.is_string();
   if constexpr (std::is_same_v<T, double>) ok = value.is_number();
   if constexpr (std::is_same_v<T, int64_t>) ok = value.is_number_integer();
+  if constexpr (std::is_same_v<T, bool>) ok = value.is_boolean();
   if (!ok) throw Error("field '" + std::string(name) + "' must be " + expected + ", got " + value.dump());
   return value.get<T>();
 }
@@ -26,6 +27,7 @@ void ExplainSettings::apply_overrides(const nlohmann::json& record) {
   if (record.contains("delimiter")) delimiter = field<std::string>(record, "delimiter", "a string");
   if (record.contains("factor")) factor = field<double>(record, "factor", "a number");
   if (record.contains("steps")) steps = field<int64_t>(record, "steps", "an integer");
+  if (record.contains("split_special")) split_special = field<bool>(record, "split_special", "a boolean");
   if (record.contains("conceptual_threshold")) {
     const auto& value = record["conceptual_threshold"];
     if (value.is_null()) {

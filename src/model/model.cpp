@@ -17,12 +17,13 @@ std::vector<Token> Model::tokenize_prompt(const std::string& text) const {
   return tokenizer.encode(text, transformer.config().bos_token_id >= 0);
 }
 
-Model load_model(const std::filesystem::path& dir, const LoadOptions& options) {
+Model load_model(const std::filesystem::path& dir, const LoadOptions& options,
+                 const std::filesystem::path& tokenizer_file) {
   try {
     Transformer transformer = load_transformer(dir, options);
-    Tokenizer tokenizer = Tokenizer::load(dir / "tokenizer.model");
+    Tokenizer tokenizer = Tokenizer::load(tokenizer_file.empty() ? Tokenizer::file_for_model(dir) : tokenizer_file);
     if (tokenizer.vocab_size() > transformer.config().vocab_size) {
-      throw Error((dir / "tokenizer.model").string() + ": tokenizer has " +
+      throw Error(tokenizer.file().string() + ": tokenizer has " +
                   std::to_string(tokenizer.vocab_size()) + " pieces, more than the model's " +
                   "vocab_size " + std::to_string(transformer.config().vocab_size));
     }

@@ -1,12 +1,11 @@
-#include "atman/tokenizer.hpp"
-
+// The SentencePiece backend (tokenizer.model), through the dlopen()ed shim.
 #include <dlfcn.h>
 
-#include "atman/error.hpp"
-#include "atman/utf8.hpp"
-#include "atman_build_paths.hpp"
 #include "../util/install_layout.hpp"
+#include "atman/error.hpp"
+#include "atman_build_paths.hpp"
 #include "sentencepiece_shim.h"
+#include "tokenizer_backend.hpp"
 
 namespace atman {
 namespace {
@@ -91,94 +90,85 @@ void collect_piece(void* user, int id, const char* piece, size_t piece_length, s
   state->tokens->push_back(std::move(tok));
 }
 
+class SentencePieceBackend : public TokenizerBackend {
+ public:
+  explicit SentencePieceBackend(std::shared_ptr<atman_spm> processor)
+      : processor_(std::move(processor)) {}
+
+  std::vector<Token> encode(const std::string& text, bool add_bos,
+                            bool /*split_special*/) const override {
+    // SentencePiece has no special tokens inside the text: <s> there is plain text either way.
+    std::vector<Token> tokens;
+    if (add_bos) {
+      if (bos_id() < 0) throw Error("the tokenizer has no BOS token");
+      tokens.push_back(Token{bos_id(), piece(bos_id()), 0, 0, 0, 0});
+    }
+    EncodeState state{&text, &tokens};
+    char error[512] = {0};
+    if (api().encode(processor_.get(), text.data(), text.size(), collect_piece, &state, error,
+                     sizeof(error)) != 0) {
+      throw Error(std::string("cannot tokenize text: ") + error);
+    }
+    return tokens;
+  }
+
+  std::string decode(const std::vector<int64_t>& ids, bool skip_special) const override {
+    // Ids past the tokenizer's pieces (a model vocabulary padded beyond them) print as <id:N>;
+    // the runs of ids between them decode as usual.
+    std::string out;
+    std::vector<int> run;
+    auto flush_run = [&] {
+      if (run.empty()) return;
+      // SentencePiece drops the word-start mark of a sequence's first piece; inside the text it is
+      // a space.
+      if (!out.empty() && piece(run.front()).rfind("\xe2\x96\x81", 0) == 0) out += ' ';
+      char error[512] = {0};
+      if (api().decode(processor_.get(), run.data(), run.size(), append_string, &out, error,
+                       sizeof(error)) != 0) {
+        throw Error(std::string("cannot decode token ids: ") + error);
+      }
+      run.clear();
+    };
+    const int64_t pieces = vocab_size();
+    for (int64_t id : ids) {
+      if (skip_special && (id == bos_id() || id == eos_id())) continue;
+      if (id >= 0 && id < pieces) {
+        run.push_back(static_cast<int>(id));
+      } else {
+        flush_run();
+        out += "<id:" + std::to_string(id) + ">";
+      }
+    }
+    flush_run();
+    return out;
+  }
+
+  std::string piece(int64_t id) const override {
+    if (id < 0 || id >= vocab_size()) return "";
+    std::string out;
+    api().id_to_piece(processor_.get(), static_cast<int>(id), append_string, &out);
+    return out;
+  }
+
+  int64_t vocab_size() const override { return api().piece_size(processor_.get()); }
+  int64_t bos_id() const override { return api().bos_id(processor_.get()); }
+  int64_t eos_id() const override { return api().eos_id(processor_.get()); }
+  std::string format() const override { return "sentencepiece"; }
+
+ private:
+  std::shared_ptr<atman_spm> processor_;  // owned by the SentencePiece shim library
+};
+
 }  // namespace
 
-Tokenizer Tokenizer::load(const std::filesystem::path& model_file) {
-  if (!std::filesystem::is_regular_file(model_file)) {
-    throw Error(model_file.string() + ": tokenizer file not found");
-  }
+std::shared_ptr<const TokenizerBackend> load_sentencepiece_backend(
+    const std::filesystem::path& model_file) {
   char error[512] = {0};
   atman_spm* raw = api().load(model_file.c_str(), error, sizeof(error));
   if (raw == nullptr) {
     throw Error(model_file.string() + ": not a valid SentencePiece model: " + error);
   }
-  Tokenizer t;
-  t.processor_ = std::shared_ptr<atman_spm>(raw, api().free);
-  return t;
+  return std::make_shared<SentencePieceBackend>(std::shared_ptr<atman_spm>(raw, api().free));
 }
-
-std::vector<Token> Tokenizer::encode(const std::string& text, bool add_bos) const {
-  std::vector<Token> tokens;
-  if (add_bos) {
-    if (bos_id() < 0) throw Error("the tokenizer has no BOS token");
-    tokens.push_back(Token{bos_id(), piece(bos_id()), 0, 0, 0, 0});
-  }
-  EncodeState state{&text, &tokens};
-  char error[512] = {0};
-  if (api().encode(processor_.get(), text.data(), text.size(), collect_piece, &state, error,
-                   sizeof(error)) != 0) {
-    throw Error(std::string("cannot tokenize text: ") + error);
-  }
-  return tokens;
-}
-
-std::vector<int64_t> Tokenizer::encode_ids(const std::string& text, bool add_bos) const {
-  std::vector<int64_t> ids;
-  for (const auto& t : encode(text, add_bos)) ids.push_back(t.id);
-  return ids;
-}
-
-std::string Tokenizer::decode(const std::vector<int64_t>& ids) const {
-  // Ids past the tokenizer's pieces (a model vocabulary padded beyond them) print as <id:N>;
-  // the runs of ids between them decode as usual.
-  std::string out;
-  std::vector<int> run;
-  auto flush_run = [&] {
-    if (run.empty()) return;
-    // SentencePiece drops the word-start mark of a sequence's first piece; inside the text it is a space.
-    if (!out.empty() && piece(run.front()).rfind("\xe2\x96\x81", 0) == 0) out += ' ';
-    char error[512] = {0};
-    if (api().decode(processor_.get(), run.data(), run.size(), append_string, &out, error, sizeof(error)) != 0) {
-      throw Error(std::string("cannot decode token ids: ") + error);
-    }
-    run.clear();
-  };
-  const int64_t pieces = vocab_size();
-  for (int64_t id : ids) {
-    if (id >= 0 && id < pieces) {
-      run.push_back(static_cast<int>(id));
-    } else {
-      flush_run();
-      out += "<id:" + std::to_string(id) + ">";
-    }
-  }
-  flush_run();
-  return out;
-}
-
-bool Tokenizer::surely_longer_than(const std::string& text, int64_t max_tokens) const {
-  // No piece of a real vocabulary spans 64 bytes, so a text this short is cheap to tokenize
-  // whole; a longer one is judged by a prefix, cut before a space so that its tokens are the
-  // full text's first tokens.
-  constexpr size_t kBytesPerTokenBound = 64;
-  const size_t prefix_bytes = static_cast<size_t>(max_tokens + 1) * kBytesPerTokenBound;
-  if (text.size() <= prefix_bytes) return false;
-  size_t cut = prefix_bytes;
-  while (cut > prefix_bytes / 2 && text[cut] != ' ') --cut;
-  if (text[cut] != ' ') cut = prefix_bytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // a whole character
-  return static_cast<int64_t>(encode(text.substr(0, cut), false).size()) > max_tokens;
-}
-
-std::string Tokenizer::piece(int64_t id) const {
-  if (id < 0 || id >= vocab_size()) throw Error("token id " + std::to_string(id) + " out of range");
-  std::string out;
-  api().id_to_piece(processor_.get(), static_cast<int>(id), append_string, &out);
-  return out;
-}
-
-int64_t Tokenizer::vocab_size() const { return api().piece_size(processor_.get()); }
-int64_t Tokenizer::bos_id() const { return api().bos_id(processor_.get()); }
-int64_t Tokenizer::eos_id() const { return api().eos_id(processor_.get()); }
 
 }  // namespace atman

@@ -19,7 +19,8 @@ FileLock::FileLock(const std::string& path, bool create) : path_(path) {
     ::close(fd_);
     fd_ = -1;
     if (error == EWOULDBLOCK) {
-      throw Error("'" + path + "' is being written by another atman process (it holds the file's lock); "
+      throw Error("'" + path +
+                  "' is being written by another atman process (it holds the file's lock); "
                   "wait for it to finish or choose another --output");
     }
     throw Error("cannot lock '" + path + "': " + std::strerror(error));
@@ -31,7 +32,8 @@ FileLock::~FileLock() {
 }
 
 void FileLock::truncate() {
-  if (::ftruncate(fd_, 0) != 0) throw Error("cannot empty '" + path_ + "': " + std::strerror(errno));
+  if (::ftruncate(fd_, 0) != 0)
+    throw Error("cannot empty '" + path_ + "': " + std::strerror(errno));
 }
 
 }  // namespace atman

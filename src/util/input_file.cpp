@@ -39,7 +39,8 @@ std::string read_file_capped(const std::string& path, const std::string& what, i
     if (n == 0) break;
     if (static_cast<int64_t>(text.size()) + n > max_bytes) {
       ::close(fd);
-      throw Error(what + ": '" + path + "' is larger than " + std::to_string(max_bytes >> 20) + " MiB");
+      throw Error(what + ": '" + path + "' is larger than " + std::to_string(max_bytes >> 20) +
+                  " MiB");
     }
     text.append(buffer, static_cast<size_t>(n));
   }

@@ -24,7 +24,8 @@ fs::path follow_symlinks(const fs::path& path) {
     if (ec) return p;
     p = target.is_absolute() ? target : p.parent_path() / target;
   }
-  throw Error("cannot write output file '" + path.string() + "': too many levels of symbolic links");
+  throw Error("cannot write output file '" + path.string() +
+              "': too many levels of symbolic links");
 }
 
 }  // namespace
@@ -34,7 +35,8 @@ OutputFile::OutputFile(const std::string& path) : path_(path) {
   final_path_ = follow_symlinks(path_).string();
   struct stat st {};
   const bool exists = ::stat(final_path_.c_str(), &st) == 0;
-  if (exists && S_ISDIR(st.st_mode)) throw Error("cannot write output file '" + path_ + "': it is a directory");
+  if (exists && S_ISDIR(st.st_mode))
+    throw Error("cannot write output file '" + path_ + "': it is a directory");
   if (exists && !S_ISREG(st.st_mode)) {
     // A FIFO or device: replacing it would turn it into a regular file.
     file_.open(final_path_, std::ios::binary | std::ios::out);
@@ -50,7 +52,8 @@ OutputFile::OutputFile(const std::string& path) : path_(path) {
     }
   }
   if (!file_) {
-    throw Error("cannot write output file '" + path_ + "' (does its directory exist and is it writable?)");
+    throw Error("cannot write output file '" + path_ +
+                "' (does its directory exist and is it writable?)");
   }
 }
 

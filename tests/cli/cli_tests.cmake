@@ -137,3 +137,25 @@ foreach(case factor_one invalid_utf8_record output_special_files long_prompt_ref
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/hostile_test.sh ${case} ${ATMAN_EXE} ${DATA} ${CMAKE_CURRENT_BINARY_DIR}/hostile)
   set_tests_properties(cli_hostile_${case} PROPERTIES LABELS cli TIMEOUT 300)
 endforeach()
+
+# tokenize and tokenizer.json models (the reference files of ../shared/fixtures/tokenizers).
+set(HF_FIXTURES ${PROJECT_SOURCE_DIR}/../shared/fixtures/tokenizers)
+atman_cli_test(tokenize_llama3_json 0 "\"ids\":\\[128000,9906,1917\\].*\"decoded\":\"<\\|begin_of_text\\|>Hello world\""
+  -- ${ATMAN_EXE} tokenize --tokenizer ${HF_FIXTURES}/llama3.2/tokenizer.json --text "Hello world" --format json)
+atman_cli_test(tokenize_no_add_special 0 "^\\{\"text\":\"Hello world\",\"ids\":\\[9906,1917\\]"
+  -- ${ATMAN_EXE} tokenize --tokenizer ${HF_FIXTURES}/llama3.2/tokenizer.json --text "Hello world" --format json --no-add-special)
+atman_cli_test(tokenize_split_special 0 "\"ids\":\\[27,91,68,354,851,91,29\\]"
+  -- ${ATMAN_EXE} tokenize --tokenizer ${HF_FIXTURES}/llama3.2/tokenizer.json --text "<|eot_id|>" --format json --no-add-special --split-special)
+atman_cli_test(tokenize_sentencepiece_table 0 "index\tid\tstart\tlength\tpiece"
+  -- ${ATMAN_EXE} tokenize --text "Once upon a time")
+atman_cli_test(tokenize_jsonl_with_bad_line 1 "error: 1 record\\(s\\) of '.*tokenize.jsonl' failed"
+  -- ${ATMAN_EXE} tokenize --tokenizer ${HF_FIXTURES}/qwen2/tokenizer.json --input ${DATA}/tokenize.jsonl)
+atman_cli_test(tokenize_malformed_tokenizer 1 "error: .*broken_tokenizer.json: malformed JSON"
+  -- ${ATMAN_EXE} tokenize --tokenizer ${DATA}/broken_tokenizer.json --text hi)
+atman_cli_test(tokenize_unsupported_component 1 "error: .*unigram_tokenizer.json.*Unigram"
+  -- ${ATMAN_EXE} tokenize --tokenizer ${DATA}/unigram_tokenizer.json --text hi)
+atman_cli_test(tokenize_invalid_utf8 1 "error: .*not valid UTF-8: byte 0xFF at byte offset 2"
+  -- sh -c "exec \"$0\" tokenize --tokenizer \"$1\" --text \"$(printf 'hi\\377')\"" ${ATMAN_EXE} ${HF_FIXTURES}/gpt2/tokenizer.json)
+add_test(NAME cli_explain_with_tokenizer_json
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/tokenizer_json_model_test.sh ${ATMAN_EXE} ${HF_FIXTURES} ${CMAKE_CURRENT_BINARY_DIR}/tokenizer_json_model)
+set_tests_properties(cli_explain_with_tokenizer_json PROPERTIES LABELS cli)
