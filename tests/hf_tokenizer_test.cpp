@@ -133,7 +133,9 @@ TEST(HfTokenizerErrorsTest, BadFilesAreOneClearError) {
   EXPECT_THAT(load_error({}, "{\"model\": "), HasSubstr("tokenizer.json: malformed JSON"));
   auto j = small_tokenizer();
   j["model"]["merges"] = {"a c"};
-  EXPECT_THAT(load_error(j), HasSubstr("tokenizer.json"));
+  const std::string unknown_merge = load_error(j);
+  EXPECT_THAT(unknown_merge, HasSubstr("tokenizer.json"));
+  EXPECT_THAT(unknown_merge, HasSubstr("token \"c\" is not in the vocabulary"));
   j = small_tokenizer();
   j["model"]["type"] = "Unigram";
   EXPECT_THAT(load_error(j), HasSubstr("Unigram"));
@@ -146,6 +148,23 @@ TEST(HfTokenizerErrorsTest, BadFilesAreOneClearError) {
   j = small_tokenizer();
   j["normalizer"] = {{"type", "BertNormalizer"}};
   EXPECT_THAT(load_error(j), HasSubstr("BertNormalizer"));
+}
+
+TEST(HfTokenizerConfigTest, LlamaClassConfigRebuildsTheTemplateWithSpecialTokensFromTheMap) {
+  TempDir tmp;
+  auto j = small_tokenizer();
+  j["added_tokens"] = nlohmann::json::parse(R"([{"id": 3, "content": "<s>", "special": true},
+                                                {"id": 4, "content": "</s>", "special": true}])");
+  std::ofstream(tmp.path() / "tokenizer.json") << j.dump();
+  std::ofstream(tmp.path() / "tokenizer_config.json")
+      << R"({"tokenizer_class": "LlamaTokenizer", "add_bos_token": true, "add_eos_token": true})";
+  std::ofstream(tmp.path() / "special_tokens_map.json") << R"({"bos_token": "<s>", "eos_token": {"content": "</s>"}})";
+  const Tokenizer tok = Tokenizer::load(tmp.path() / "tokenizer.json");
+  EXPECT_EQ(tok.bos_id(), 3);
+  EXPECT_EQ(tok.eos_id(), 4);
+  EXPECT_EQ(tok.encode_ids("ab", true), (std::vector<int64_t>{3, 2, 4}));
+  EXPECT_EQ(tok.encode_ids("ab", false), (std::vector<int64_t>{2}));
+  EXPECT_EQ(tok.decode({3, 2, 4}, /*skip_special=*/true), "ab");
 }
 
 TEST(HfTokenizerErrorsTest, InvalidUtf8TextIsRefused) {

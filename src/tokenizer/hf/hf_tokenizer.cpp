@@ -81,6 +81,15 @@ std::shared_ptr<const HfTokenizer> HfTokenizer::load(const std::filesystem::path
   json config = json::object();
   if (std::filesystem::exists(config_path)) config = read_json(config_path);
   if (!config.is_object()) throw Error(config_path.string() + ": expected a JSON object");
+  // Older checkpoints name their special tokens in special_tokens_map.json instead.
+  const auto map_path = tokenizer_json.parent_path() / "special_tokens_map.json";
+  if (std::filesystem::exists(map_path)) {
+    const json map = read_json(map_path);
+    if (!map.is_object()) throw Error(map_path.string() + ": expected a JSON object");
+    for (const char* name : {"bos_token", "eos_token"}) {
+      if (config_token(config, name).empty() && !config_token(map, name).empty()) config[name] = map[name];
+    }
+  }
   const std::string bos = config_token(config, "bos_token"),
                     eos = config_token(config, "eos_token");
   if (rebuilds_template(config))
