@@ -11,12 +11,15 @@ fail() { echo "FAIL: $*"; exit 1; }
 cp "$fixtures/llama2/tokenizer.json" "$fixtures/llama2/tokenizer_config.json" "$work/model/"
 "$atman" -q tokenize --model "$work/model" --text "Tom ran." --format json >"$work/tok.json"
 grep -q '"ids":\[1,' "$work/tok.json" || fail "tokenizer.json not used (no <s> first): $(cat "$work/tok.json")"
-"$atman" -q --threads 2 explain --model "$work/model" --prompt "Lily saw a café. Then" --target " Lily" \
-  --format json >"$work/explain.json"
-# Units tile the prompt: their texts, in order, spell it.
-spelled=$(grep -o '"units":\[.*\],"' "$work/explain.json" | grep -o '"source":"prompt"[^}]*"text":"[^"]*"' |
-  sed 's/.*"text":"//; s/"$//' | tr -d '\n')
-[[ $spelled == "Lily saw a café. Then" ]] || fail "units spell '$spelled'"
+prompt="Lily saw a café.  Then   she ran 🐱 home."
+for granularity in token word sentence; do
+  "$atman" -q --threads 2 explain --model "$work/model" --prompt "$prompt" --target " Lily" \
+    --granularity "$granularity" --format json >"$work/explain.json"
+  # Units tile the prompt: their texts, in order, spell it.
+  spelled=$(grep -o '"units":\[.*\],"' "$work/explain.json" | grep -o '"source":"prompt"[^}]*"text":"[^"]*"' |
+    sed 's/.*"text":"//; s/"$//' | tr -d '\n')
+  [[ $spelled == "$prompt" ]] || fail "$granularity units spell '$spelled'"
+done
 printf '{"id": "a", "prompt": "Tom went home.", "target": " Tom"}\n' >"$work/in.jsonl"
 "$atman" -q --threads 2 batch --model "$work/model" --input "$work/in.jsonl" --output "$work/out.jsonl"
 grep -q '"id":"a".*"schema":"atman.explanation/v1"' "$work/out.jsonl" || fail "batch failed: $(cat "$work/out.jsonl")"
