@@ -58,15 +58,60 @@ TEST(ModelConfigTest, RoundTripsThroughJson) {
   EXPECT_EQ(again.to_json(), c.to_json());
 }
 
+TEST(ModelConfigTest, RopeScalingSpellings) {
+  auto j = llama_json();
+  j["rope_scaling"] = {{"type", "linear"}, {"factor", 2.0}};  // legacy "type"
+  EXPECT_EQ(ModelConfig::from_json(j, "c").rope_scaling.type, "linear");
+  j = llama_json();
+  j["rope_parameters"] = {{"rope_type", "llama3"}, {"factor", 32.0}, {"low_freq_factor", 1.0},
+                          {"high_freq_factor", 4.0}, {"original_max_position_embeddings", 8192},
+                          {"rope_theta", 500000.0}};
+  auto c = ModelConfig::from_json(j, "c");
+  EXPECT_EQ(c.rope_scaling.type, "llama3");
+  EXPECT_EQ(c.rope_scaling.original_max_position_embeddings, 8192);
+  EXPECT_EQ(c.rope_theta, 500000.0);  // inside rope_parameters
+  EXPECT_EQ(ModelConfig::from_json(c.to_json(), "again").to_json(), c.to_json());
+  j["rope_scaling"] = {{"rope_type", "linear"}, {"factor", 4.0}};  // rope_scaling wins
+  EXPECT_EQ(ModelConfig::from_json(j, "c").rope_scaling.type, "linear");
+  j["rope_scaling"] = {{"rope_type", "default"}};
+  EXPECT_EQ(ModelConfig::from_json(j, "c").rope_scaling.type, "default");
+}
+
+TEST(ModelConfigTest, FamiliesReadTheirFieldsAndRefuseWhatTheyWouldComputeWrongly) {
+  auto j = llama_json();
+  j["model_type"] = "qwen2";
+  j["sliding_window"] = 4096;  // inert without use_sliding_window
+  auto c = ModelConfig::from_json(j, "c");
+  EXPECT_TRUE(c.qkv_bias);
+  EXPECT_FALSE(c.qk_norm);
+  EXPECT_EQ(c.sliding_window, 0);
+  j["use_sliding_window"] = true;
+  EXPECT_THAT(error_message([&] { ModelConfig::from_json(j, "c"); }), HasSubstr("use_sliding_window"));
+  j = llama_json();
+  j["model_type"] = "qwen3";
+  c = ModelConfig::from_json(j, "c");
+  EXPECT_TRUE(c.qk_norm);
+  EXPECT_FALSE(c.qkv_bias);
+  j["model_type"] = "gemma2";
+  EXPECT_THAT(error_message([&] { ModelConfig::from_json(j, "c"); }),
+              HasSubstr("unsupported model_type 'gemma2' (supported: llama, mistral, qwen2, qwen3)"));
+  j = llama_json();
+  j["attention_bias"] = true;
+  EXPECT_THAT(error_message([&] { ModelConfig::from_json(j, "c"); }), HasSubstr("attention_bias"));
+  j = llama_json();
+  j["hidden_act"] = "gelu";
+  EXPECT_THAT(error_message([&] { ModelConfig::from_json(j, "c"); }), HasSubstr("hidden_act \"gelu\""));
+}
+
 TEST(ModelConfigTest, ErrorsNameTheFileAndField) {
   auto j = llama_json();
   j["vocab_size"] = -3;
   EXPECT_THAT(error_message([&] { ModelConfig::from_json(j, "/m/config.json"); }),
               HasSubstr("/m/config.json: field 'vocab_size' must be > 0"));
   j = llama_json();
-  j["rope_scaling"] = {{"type", "linear"}, {"factor", 2.0}};
+  j["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 2.0}};
   EXPECT_THAT(error_message([&] { ModelConfig::from_json(j, "c"); }),
-              HasSubstr("rope_scaling"));
+              HasSubstr("rope type 'yarn' is not supported (supported: default, linear, llama3)"));
   EXPECT_THAT(error_message([&] { ModelConfig::from_json(json::array(), "c"); }),
               HasSubstr("expected a JSON object"));
   j = llama_json();

@@ -166,6 +166,21 @@ TEST_F(TransformerTest, LogitPositionsSelectRowsOfTheFullResult) {
   EXPECT_LT(max_abs_diff(picked, full.index_select(1, options.logit_positions)), 1e-6);
 }
 
+TEST_F(TransformerTest, SlidingWindowShowsTheLastWKeysIncludingTheQueryItself) {
+  // One layer, so a position's output depends only on the keys its own query sees.
+  ModelConfig c = tiny_config();
+  c.num_hidden_layers = 1;
+  c.sliding_window = 3;
+  const Transformer windowed(c, random_weights(c, 3, 0.5));
+  auto changed = input.clone();
+  changed[0][0] = 6;  // position 0 differs
+  const auto a = windowed.forward(input), b = windowed.forward(changed);  // (1, 8, V)
+  // Query 2 sees keys 0..2 (q − 3 < k ≤ q); query 3 sees 1..3, no longer position 0.
+  EXPECT_GT(max_abs_diff(a.select(1, 2), b.select(1, 2)), 1e-4);
+  EXPECT_EQ(max_abs_diff(a.select(1, 3), b.select(1, 3)), 0.0);
+  EXPECT_EQ(max_abs_diff(a.narrow(1, 4, 4), b.narrow(1, 4, 4)), 0.0);
+}
+
 TEST_F(TransformerTest, RejectsSequencesLongerThanTheModel) {
   auto too_long = torch::zeros({1, 33}, torch::kInt64);
   EXPECT_NE(error_message([&] { model.forward(too_long); }).find("max_position_embeddings"),

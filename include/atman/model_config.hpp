@@ -9,8 +9,18 @@
 
 namespace atman {
 
+// Rotary scaling (config.json "rope_scaling" or "rope_parameters"): "default" (none), "linear"
+// (inv_freq / factor) or "llama3" (Llama 3.1/3.2's smooth per-frequency scaling).
+struct RopeScaling {
+  std::string type = "default";
+  double factor = 1.0;
+  double low_freq_factor = 1.0;                  // llama3
+  double high_freq_factor = 4.0;                 // llama3
+  int64_t original_max_position_embeddings = 0;  // llama3: the context the model was trained at
+};
+
 struct ModelConfig {
-  std::string model_type = "llama";       // "llama" or "mistral" (same computation here)
+  std::string model_type = "llama";       // llama, mistral, qwen2, qwen3
   int64_t vocab_size = 0;                 // rows of the embedding, > 0
   int64_t hidden_size = 0;                // d_model, > 0, divisible by num_attention_heads
   int64_t intermediate_size = 0;          // SwiGLU inner width, > 0
@@ -20,9 +30,12 @@ struct ModelConfig {
   int64_t head_dim = 0;                   // per-head width (default hidden/heads), even
   double rms_norm_eps = 1e-6;             // added to the mean square in RMSNorm, > 0
   double rope_theta = 10000.0;            // rotary base, > 0
+  RopeScaling rope_scaling;
   int64_t max_position_embeddings = 2048; // longest sequence the model supports, > 0
-  int64_t sliding_window = 0;             // mistral: a query sees at most this many keys; 0 = all
+  int64_t sliding_window = 0;             // mistral: a query sees the last this many keys, itself included; 0 = all
   bool tie_word_embeddings = false;       // lm_head shares the embedding matrix
+  bool qkv_bias = false;                  // q/k/v projections have biases, o_proj none (qwen2)
+  bool qk_norm = false;                   // per-head RMSNorm of q and k before rotary (qwen3)
   int64_t bos_token_id = 1;               // < 0 when the model has no BOS
   int64_t eos_token_id = 2;               // < 0 when unknown
   std::string torch_dtype = "float32";    // dtype the checkpoint was saved in

@@ -25,6 +25,9 @@ struct LayerWeights {
   torch::Tensor gate_proj;            // (I, D)
   torch::Tensor up_proj;              // (I, D)
   torch::Tensor down_proj;            // (D, I)
+  // Present only in the families that have them (undefined otherwise):
+  torch::Tensor q_bias, k_bias, v_bias;  // (H·hd), (KVH·hd), (KVH·hd): qwen2
+  torch::Tensor q_norm, k_norm;          // (hd): qwen3's per-head RMSNorm of q and k before rotary
 };
 
 struct TransformerWeights {
@@ -89,7 +92,7 @@ class Transformer {
 
   ModelConfig config_;
   TransformerWeights weights_;
-  torch::Tensor inv_freq_;  // (hd/2) float32: theta^(−2i/hd)
+  torch::Tensor inv_freq_;  // (hd/2) float32: theta^(−2i/hd), scaled (rope.hpp)
 };
 
 }  // namespace atman

@@ -14,17 +14,28 @@ std::string layer_name(size_t layer, const char* suffix) {
   return "model.layers." + std::to_string(layer) + "." + suffix;
 }
 
-// Pointers to every tensor of a layer with its Hugging Face suffix, in file order.
-std::vector<std::pair<const char*, torch::Tensor*>> layer_fields(LayerWeights& w) {
-  return {{"input_layernorm.weight", &w.input_norm},
-          {"self_attn.q_proj.weight", &w.q_proj},
-          {"self_attn.k_proj.weight", &w.k_proj},
-          {"self_attn.v_proj.weight", &w.v_proj},
-          {"self_attn.o_proj.weight", &w.o_proj},
-          {"post_attention_layernorm.weight", &w.post_attention_norm},
-          {"mlp.gate_proj.weight", &w.gate_proj},
-          {"mlp.up_proj.weight", &w.up_proj},
-          {"mlp.down_proj.weight", &w.down_proj}};
+// Pointers to every tensor of a layer with its Hugging Face suffix, in file order; the optional
+// ones (q/k/v biases, q/k norms) where the config says the family has them.
+std::vector<std::pair<const char*, torch::Tensor*>> layer_fields(LayerWeights& w, const ModelConfig& c) {
+  std::vector<std::pair<const char*, torch::Tensor*>> fields = {
+      {"input_layernorm.weight", &w.input_norm},
+      {"self_attn.q_proj.weight", &w.q_proj},
+      {"self_attn.k_proj.weight", &w.k_proj},
+      {"self_attn.v_proj.weight", &w.v_proj},
+      {"self_attn.o_proj.weight", &w.o_proj},
+      {"post_attention_layernorm.weight", &w.post_attention_norm},
+      {"mlp.gate_proj.weight", &w.gate_proj},
+      {"mlp.up_proj.weight", &w.up_proj},
+      {"mlp.down_proj.weight", &w.down_proj}};
+  if (c.qkv_bias) {
+    fields.insert(fields.end(), {{"self_attn.q_proj.bias", &w.q_bias},
+                                 {"self_attn.k_proj.bias", &w.k_bias},
+                                 {"self_attn.v_proj.bias", &w.v_bias}});
+  }
+  if (c.qk_norm) {
+    fields.insert(fields.end(), {{"self_attn.q_norm.weight", &w.q_norm}, {"self_attn.k_norm.weight", &w.k_norm}});
+  }
+  return fields;
 }
 
 // Expected shape of each layer tensor, by suffix.
@@ -40,7 +51,12 @@ std::map<std::string, std::vector<int64_t>> layer_shapes(const ModelConfig& c) {
           {"post_attention_layernorm.weight", {D}},
           {"mlp.gate_proj.weight", {I, D}},
           {"mlp.up_proj.weight", {I, D}},
-          {"mlp.down_proj.weight", {D, I}}};
+          {"mlp.down_proj.weight", {D, I}},
+          {"self_attn.q_proj.bias", {q_rows}},
+          {"self_attn.k_proj.bias", {kv_rows}},
+          {"self_attn.v_proj.bias", {kv_rows}},
+          {"self_attn.q_norm.weight", {c.head_dim}},
+          {"self_attn.k_norm.weight", {c.head_dim}}};
 }
 
 // The layer index of a "model.layers.N.*" name (saturating at INT64_MAX); -1 for other names.
@@ -104,7 +120,7 @@ Transformer load_transformer(const std::filesystem::path& dir, const LoadOptions
   const auto shapes = layer_shapes(config);
   w.layers.resize(static_cast<size_t>(config.num_hidden_layers));
   for (size_t l = 0; l < w.layers.size(); ++l) {
-    for (auto& [suffix, tensor] : layer_fields(w.layers[l])) {
+    for (auto& [suffix, tensor] : layer_fields(w.layers[l], config)) {
       *tensor = store.get(layer_name(l, suffix), shapes.at(suffix), dtype);
     }
   }
@@ -126,7 +142,7 @@ std::vector<std::pair<std::string, torch::Tensor>> named_tensors(const Transform
   out.emplace_back("model.embed_tokens.weight", weights.embed_tokens);
   for (size_t l = 0; l < weights.layers.size(); ++l) {
     LayerWeights layer = weights.layers[l];  // shallow copy: tensors share storage
-    for (auto& [suffix, tensor] : layer_fields(layer)) out.emplace_back(layer_name(l, suffix), *tensor);
+    for (auto& [suffix, tensor] : layer_fields(layer, config)) out.emplace_back(layer_name(l, suffix), *tensor);
   }
   out.emplace_back("model.norm.weight", weights.final_norm);
   if (!config.tie_word_embeddings) out.emplace_back("lm_head.weight", weights.lm_head);

@@ -35,15 +35,79 @@ double number_field(const json& j, const char* name, const std::string& source, 
   return it->get<double>();
 }
 
+bool bool_field(const json& j, const char* name, const std::string& source, bool fallback) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) return fallback;
+  if (!it->is_boolean()) throw Error(source + ": field '" + name + "' must be a boolean, got " + it->dump());
+  return it->get<bool>();
+}
+
+// What differs between the families atman computes, read once into the description. Fields
+// that would change the computation in a way atman does not implement are refused by name.
+void apply_family_fields(const json& j, const std::string& source, ModelConfig& c) {
+  if (c.model_type == "qwen2" || c.model_type == "qwen3") {
+    // Qwen slides its window only where use_sliding_window says so; sliding_window alone is inert.
+    if (bool_field(j, "use_sliding_window", source, false)) {
+      throw Error(source + ": use_sliding_window true is not supported (per-layer windows of Qwen)");
+    }
+    c.sliding_window = 0;
+  }
+  c.qkv_bias = c.model_type == "qwen2";  // always, with none on o_proj
+  c.qk_norm = c.model_type == "qwen3";
+  // Elsewhere attention_bias puts biases on o_proj too, which atman does not compute.
+  if (c.model_type != "qwen2" && bool_field(j, "attention_bias", source, false)) {
+    throw Error(source + ": attention_bias true is not supported for " + c.model_type);
+  }
+  if (bool_field(j, "mlp_bias", source, false)) throw Error(source + ": mlp_bias true is not supported");
+  if (auto act = j.find("hidden_act"); act != j.end() && *act != "silu") {
+    throw Error(source + ": hidden_act " + act->dump() + " is not supported (" + c.model_type + " uses silu)");
+  }
+}
+
+// "rope_scaling" (wins when both are present) or the newer "rope_parameters"; "rope_type" or the
+// legacy "type"; rope_theta may sit inside rope_parameters. An unknown type is refused: computing
+// positions wrongly would give a model that runs and explains nothing right.
+RopeScaling parse_rope_scaling(const json& j, const std::string& source, double* rope_theta) {
+  RopeScaling s;
+  const json* params = nullptr;
+  for (const char* key : {"rope_parameters", "rope_scaling"}) {
+    if (auto it = j.find(key); it != j.end() && !it->is_null()) {
+      if (!it->is_object()) throw Error(source + ": field '" + key + "' must be an object, got " + it->dump());
+      params = &*it;
+    }
+  }
+  if (params == nullptr) return s;
+  if (params->contains("rope_theta")) *rope_theta = number_field(*params, "rope_theta", source, *rope_theta);
+  const json type = params->contains("rope_type") ? (*params)["rope_type"] : params->value("type", json("default"));
+  if (!type.is_string()) throw Error(source + ": rope type must be a string, got " + type.dump());
+  s.type = type.get<std::string>();
+  if (s.type != "default" && s.type != "linear" && s.type != "llama3") {
+    throw Error(source + ": rope type '" + s.type + "' is not supported (supported: default, linear, llama3)");
+  }
+  if (s.type == "default") return s;
+  s.factor = number_field(*params, "factor", source, 0.0);
+  if (!(s.factor >= 1.0)) throw Error(source + ": rope scaling 'factor' must be >= 1, got " + params->dump());
+  if (s.type == "llama3") {
+    s.low_freq_factor = number_field(*params, "low_freq_factor", source, 1.0);
+    s.high_freq_factor = number_field(*params, "high_freq_factor", source, 4.0);
+    s.original_max_position_embeddings = int_field(*params, "original_max_position_embeddings", source, true);
+    if (!(s.high_freq_factor > s.low_freq_factor) || s.original_max_position_embeddings <= 0) {
+      throw Error(source + ": llama3 rope scaling needs high_freq_factor > low_freq_factor and "
+                           "original_max_position_embeddings > 0, got " + params->dump());
+    }
+  }
+  return s;
+}
+
 }  // namespace
 
 void ModelConfig::validate() const {
   auto positive = [](int64_t v, const char* name) {
     if (v <= 0) throw Error(std::string("field '") + name + "' must be > 0, got " + std::to_string(v));
   };
-  if (model_type != "llama" && model_type != "mistral") {
+  if (model_type != "llama" && model_type != "mistral" && model_type != "qwen2" && model_type != "qwen3") {
     throw Error("unsupported model_type '" + model_type +
-                "' (supported: llama, mistral; HINT: atman runs Llama-family checkpoints)");
+                "' (supported: llama, mistral, qwen2, qwen3)");
   }
   positive(vocab_size, "vocab_size");
   positive(hidden_size, "hidden_size");
@@ -90,6 +154,7 @@ ModelConfig ModelConfig::from_json(const json& j, const std::string& source) {
   c.rope_theta = number_field(j, "rope_theta", source, 10000.0);
   c.max_position_embeddings = int_field(j, "max_position_embeddings", source, false, 2048);
   c.sliding_window = int_field(j, "sliding_window", source, false, 0);
+  apply_family_fields(j, source, c);
   c.bos_token_id = int_field(j, "bos_token_id", source, false, -1);
   c.eos_token_id = int_field(j, "eos_token_id", source, false, -1);
   if (auto tie = j.find("tie_word_embeddings"); tie != j.end() && !tie->is_null()) {
@@ -99,11 +164,7 @@ ModelConfig ModelConfig::from_json(const json& j, const std::string& source) {
   if (auto dtype = j.find("torch_dtype"); dtype != j.end() && dtype->is_string()) {
     c.torch_dtype = dtype->get<std::string>();
   }
-  // Rotary scaling changes the positional computation; refusing beats computing the wrong model.
-  if (auto scaling = j.find("rope_scaling"); scaling != j.end() && !scaling->is_null()) {
-    throw Error(source + ": rope_scaling " + scaling->dump() +
-                " is not supported (only plain rotary embeddings)");
-  }
+  c.rope_scaling = parse_rope_scaling(j, source, &c.rope_theta);
   try {
     c.validate();
   } catch (const Error& e) {
@@ -111,6 +172,21 @@ ModelConfig ModelConfig::from_json(const json& j, const std::string& source) {
   }
   return c;
 }
+
+namespace {
+
+json rope_scaling_json(const RopeScaling& s) {
+  if (s.type == "default") return nullptr;
+  json j = {{"rope_type", s.type}, {"factor", s.factor}};
+  if (s.type == "llama3") {
+    j["low_freq_factor"] = s.low_freq_factor;
+    j["high_freq_factor"] = s.high_freq_factor;
+    j["original_max_position_embeddings"] = s.original_max_position_embeddings;
+  }
+  return j;
+}
+
+}  // namespace
 
 json ModelConfig::to_json() const {
   return json{{"architectures", {"LlamaForCausalLM"}},
@@ -125,6 +201,7 @@ json ModelConfig::to_json() const {
               {"hidden_act", "silu"},
               {"rms_norm_eps", rms_norm_eps},
               {"rope_theta", rope_theta},
+              {"rope_scaling", rope_scaling_json(rope_scaling)},
               {"max_position_embeddings", max_position_embeddings},
               {"sliding_window", sliding_window > 0 ? json(sliding_window) : json(nullptr)},
               {"tie_word_embeddings", tie_word_embeddings},

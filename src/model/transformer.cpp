@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "atman/error.hpp"
+#include "atman/rope.hpp"
 #include "atman/runtime.hpp"
 
 namespace atman {
@@ -30,11 +31,7 @@ Transformer::Transformer(ModelConfig config, TransformerWeights weights)
     throw Error("transformer has " + std::to_string(weights_.layers.size()) +
                 " layers of weights, config says " + std::to_string(config_.num_hidden_layers));
   }
-  const int64_t hd = config_.head_dim;
-  // Computed in float32 like the reference implementation: theta^(−2i/hd).
-  inv_freq_ = 1.0 / torch::pow(torch::tensor(config_.rope_theta, torch::kFloat64),
-                               torch::arange(0, hd, 2, torch::kFloat64) / static_cast<double>(hd))
-                        .to(torch::kFloat32);
+  inv_freq_ = rope_inverse_frequencies(config_);
 }
 
 torch::Tensor Transformer::embed(const torch::Tensor& ids) const {
@@ -67,7 +64,8 @@ torch::Tensor Transformer::blocked_keys(int64_t past, int64_t length) const {
   auto key = torch::arange(0, past + length, torch::kInt64).unsqueeze(0);       // (1, S)
   auto blocked = key > query;
   if (config_.sliding_window > 0) {
-    blocked = blocked.logical_or(query - key > config_.sliding_window);
+    // The last W keys, the query itself included (q − W < k ≤ q), as current transformers masks.
+    blocked = blocked.logical_or(query - key >= config_.sliding_window);
   }
   return blocked;  // (T, S)
 }
@@ -94,9 +92,14 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
   const int64_t G = config_.query_groups(), hd = config_.head_dim;
   const int64_t S = past + T;
 
-  auto q = torch::linear(x, w.q_proj).view({B, T, H, hd}).transpose(1, 2);    // (B, H, T, hd)
-  auto k = torch::linear(x, w.k_proj).view({B, T, KVH, hd}).transpose(1, 2);  // (B, KVH, T, hd)
-  auto v = torch::linear(x, w.v_proj).view({B, T, KVH, hd}).transpose(1, 2);  // (B, KVH, T, hd)
+  // Undefined biases and norms are absent in the family (torch::linear takes no bias then).
+  auto q = torch::linear(x, w.q_proj, w.q_bias).view({B, T, H, hd});    // (B, T, H, hd)
+  auto k = torch::linear(x, w.k_proj, w.k_bias).view({B, T, KVH, hd});  // (B, T, KVH, hd)
+  if (w.q_norm.defined()) q = rms_norm(q, w.q_norm);  // per head, over hd
+  if (w.k_norm.defined()) k = rms_norm(k, w.k_norm);
+  q = q.transpose(1, 2);                                                                     // (B, H, T, hd)
+  k = k.transpose(1, 2);                                                                     // (B, KVH, T, hd)
+  auto v = torch::linear(x, w.v_proj, w.v_bias).view({B, T, KVH, hd}).transpose(1, 2);  // (B, KVH, T, hd)
   // The 1/sqrt(hd) scale is folded into q, which is far smaller than the scores.
   q = apply_rotary(q, cos, sin).mul_(1.0 / std::sqrt(static_cast<double>(hd)));
   k = apply_rotary(k, cos, sin);
