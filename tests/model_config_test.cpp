@@ -83,18 +83,30 @@ TEST(ModelConfigTest, FamiliesReadTheirFieldsAndRefuseWhatTheyWouldComputeWrongl
   j["sliding_window"] = 4096;  // inert without use_sliding_window
   auto c = ModelConfig::from_json(j, "c");
   EXPECT_TRUE(c.qkv_bias);
-  EXPECT_FALSE(c.qk_norm);
+  EXPECT_EQ(c.qk_norm, "none");
   EXPECT_EQ(c.sliding_window, 0);
   j["use_sliding_window"] = true;
   EXPECT_THAT(error_message([&] { ModelConfig::from_json(j, "c"); }), HasSubstr("use_sliding_window"));
   j = llama_json();
   j["model_type"] = "qwen3";
   c = ModelConfig::from_json(j, "c");
-  EXPECT_TRUE(c.qk_norm);
+  EXPECT_EQ(c.qk_norm, "per_head");
   EXPECT_FALSE(c.qkv_bias);
+  j["model_type"] = "olmo2";
+  c = ModelConfig::from_json(j, "c");
+  EXPECT_EQ(c.qk_norm, "whole");
+  EXPECT_EQ(c.norm_placement, "post");
+  j["model_type"] = "phi3";
+  j["partial_rotary_factor"] = 0.75;
+  j["head_dim"] = 16;
+  c = ModelConfig::from_json(j, "c");
+  EXPECT_TRUE(c.fused_projections);
+  EXPECT_EQ(c.rotary_dim(), 12);
+  j["partial_rotary_factor"] = 0.1;  // 1 dimension: cannot be rotated in pairs
+  EXPECT_THAT(error_message([&] { ModelConfig::from_json(j, "c"); }), HasSubstr("partial_rotary_factor"));
   j["model_type"] = "gemma2";
   EXPECT_THAT(error_message([&] { ModelConfig::from_json(j, "c"); }),
-              HasSubstr("unsupported model_type 'gemma2' (supported: llama, mistral, qwen2, qwen3)"));
+              HasSubstr("unsupported model_type 'gemma2' (supported: llama, mistral, qwen2, qwen3, phi3, olmo2)"));
   j = llama_json();
   j["attention_bias"] = true;
   EXPECT_THAT(error_message([&] { ModelConfig::from_json(j, "c"); }), HasSubstr("attention_bias"));

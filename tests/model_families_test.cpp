@@ -82,7 +82,7 @@ TEST_P(ModelFamilyTest, LogitsGreedyIdsAndAtmanRelevanceMatchTheReference) {
 }
 
 // The families atman computes so far; the others of ../shared/fixtures/models follow with issue 13.
-INSTANTIATE_TEST_SUITE_P(Fixtures, ModelFamilyTest, ::testing::Values("llama", "qwen2", "qwen3"));
+INSTANTIATE_TEST_SUITE_P(Fixtures, ModelFamilyTest, ::testing::Values("llama", "qwen2", "qwen3", "phi3", "olmo2"));
 
 }  // namespace
 }  // namespace atman::test

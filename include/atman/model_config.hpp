@@ -20,7 +20,7 @@ struct RopeScaling {
 };
 
 struct ModelConfig {
-  std::string model_type = "llama";       // llama, mistral, qwen2, qwen3
+  std::string model_type = "llama";       // llama, mistral, qwen2, qwen3, phi3, olmo2
   int64_t vocab_size = 0;                 // rows of the embedding, > 0
   int64_t hidden_size = 0;                // d_model, > 0, divisible by num_attention_heads
   int64_t intermediate_size = 0;          // SwiGLU inner width, > 0
@@ -35,7 +35,17 @@ struct ModelConfig {
   int64_t sliding_window = 0;             // mistral: a query sees the last this many keys, itself included; 0 = all
   bool tie_word_embeddings = false;       // lm_head shares the embedding matrix
   bool qkv_bias = false;                  // q/k/v projections have biases, o_proj none (qwen2)
-  bool qk_norm = false;                   // per-head RMSNorm of q and k before rotary (qwen3)
+  // RMSNorm of q and k before rotary: "none", "per_head" (qwen3: weight of head_dim) or "whole"
+  // (olmo2: over the whole projection, weight of heads·head_dim).
+  std::string qk_norm = "none";
+  bool fused_projections = false;         // phi3: qkv_proj and gate_up_proj, split at load
+  double partial_rotary_factor = 1.0;     // phi3: rotary on the first head_dim·factor dims only
+  // "pre": RMSNorm before attention and MLP (Llama); "post": RMSNorm of their outputs before the
+  // residual add, none on the input (olmo2).
+  std::string norm_placement = "pre";
+
+  // Dimensions of each head that rotary embeddings turn (even).
+  int64_t rotary_dim() const { return static_cast<int64_t>(static_cast<double>(head_dim) * partial_rotary_factor); }
   int64_t bos_token_id = 1;               // < 0 when the model has no BOS
   int64_t eos_token_id = 2;               // < 0 when unknown
   std::string torch_dtype = "float32";    // dtype the checkpoint was saved in

@@ -7,7 +7,7 @@
 
 namespace atman {
 
-// (head_dim / 2) float32 inverse frequencies of `config`, scaled as config.rope_scaling says.
+// (rotary_dim / 2) float32 inverse frequencies of `config`, scaled as config.rope_scaling says.
 torch::Tensor rope_inverse_frequencies(const ModelConfig& config);
 
 }  // namespace atman

@@ -16,18 +16,19 @@
 namespace atman {
 
 struct LayerWeights {
-  torch::Tensor input_norm;           // (D)
+  torch::Tensor input_norm;           // (D); undefined with post-norm blocks (olmo2)
   torch::Tensor q_proj;               // (H·hd, D)
   torch::Tensor k_proj;               // (KVH·hd, D)
   torch::Tensor v_proj;               // (KVH·hd, D)
   torch::Tensor o_proj;               // (D, H·hd)
-  torch::Tensor post_attention_norm;  // (D)
+  torch::Tensor post_attention_norm;  // (D): before the MLP (pre-norm), or of the attention output (olmo2)
   torch::Tensor gate_proj;            // (I, D)
   torch::Tensor up_proj;              // (I, D)
   torch::Tensor down_proj;            // (D, I)
   // Present only in the families that have them (undefined otherwise):
   torch::Tensor q_bias, k_bias, v_bias;  // (H·hd), (KVH·hd), (KVH·hd): qwen2
-  torch::Tensor q_norm, k_norm;          // (hd): qwen3's per-head RMSNorm of q and k before rotary
+  torch::Tensor q_norm, k_norm;          // (hd) per head (qwen3) or (H·hd), (KVH·hd) whole (olmo2)
+  torch::Tensor post_feedforward_norm;   // (D): olmo2's norm of the MLP output
 };
 
 struct TransformerWeights {
@@ -79,7 +80,7 @@ class Transformer {
 
  private:
   // (B, T, D) normalised input -> (B, T, D) attention output of one layer; `past` positions
-  // come from options.cache. cos, sin: (T, hd).
+  // come from options.cache. cos, sin: (T, rd), rd = config.rotary_dim().
   torch::Tensor attention(int64_t layer, const torch::Tensor& x, int64_t past,
                           const torch::Tensor& cos, const torch::Tensor& sin,
                           const ForwardOptions& options) const;
@@ -87,12 +88,12 @@ class Transformer {
   torch::Tensor blocked_keys(int64_t past, int64_t length) const;
   torch::Tensor feed_forward(const LayerWeights& w, const torch::Tensor& x) const;
   torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight) const;
-  // (T) positions -> cos, sin of shape (T, hd) for the rotate-half layout.
+  // (T) positions -> cos, sin of shape (T, rd) for the rotate-half layout.
   std::pair<torch::Tensor, torch::Tensor> rotary_tables(int64_t past, int64_t length) const;
 
   ModelConfig config_;
   TransformerWeights weights_;
-  torch::Tensor inv_freq_;  // (hd/2) float32: theta^(−2i/hd), scaled (rope.hpp)
+  torch::Tensor inv_freq_;  // (rd/2) float32: theta^(−2i/rd), scaled (rope.hpp)
 };
 
 }  // namespace atman

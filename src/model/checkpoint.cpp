@@ -16,26 +16,58 @@ std::string layer_name(size_t layer, const char* suffix) {
 
 // Pointers to every tensor of a layer with its Hugging Face suffix, in file order; the optional
 // ones (q/k/v biases, q/k norms) where the config says the family has them.
+// Fused projections (phi3) are not among them: see load_fused_projections.
 std::vector<std::pair<const char*, torch::Tensor*>> layer_fields(LayerWeights& w, const ModelConfig& c) {
   std::vector<std::pair<const char*, torch::Tensor*>> fields = {
-      {"input_layernorm.weight", &w.input_norm},
-      {"self_attn.q_proj.weight", &w.q_proj},
-      {"self_attn.k_proj.weight", &w.k_proj},
-      {"self_attn.v_proj.weight", &w.v_proj},
       {"self_attn.o_proj.weight", &w.o_proj},
       {"post_attention_layernorm.weight", &w.post_attention_norm},
-      {"mlp.gate_proj.weight", &w.gate_proj},
-      {"mlp.up_proj.weight", &w.up_proj},
       {"mlp.down_proj.weight", &w.down_proj}};
+  if (c.norm_placement == "pre") fields.insert(fields.begin(), {"input_layernorm.weight", &w.input_norm});
+  if (!c.fused_projections) {
+    fields.insert(fields.end(), {{"self_attn.q_proj.weight", &w.q_proj},
+                                 {"self_attn.k_proj.weight", &w.k_proj},
+                                 {"self_attn.v_proj.weight", &w.v_proj},
+                                 {"mlp.gate_proj.weight", &w.gate_proj},
+                                 {"mlp.up_proj.weight", &w.up_proj}});
+  }
+  if (c.norm_placement == "post") fields.push_back({"post_feedforward_layernorm.weight", &w.post_feedforward_norm});
   if (c.qkv_bias) {
     fields.insert(fields.end(), {{"self_attn.q_proj.bias", &w.q_bias},
                                  {"self_attn.k_proj.bias", &w.k_bias},
                                  {"self_attn.v_proj.bias", &w.v_bias}});
   }
-  if (c.qk_norm) {
+  if (c.qk_norm != "none") {
     fields.insert(fields.end(), {{"self_attn.q_norm.weight", &w.q_norm}, {"self_attn.k_norm.weight", &w.k_norm}});
   }
   return fields;
+}
+
+// The fused projections of a layer as they are stored: (name, rows of each part in order).
+struct FusedProjection {
+  std::string suffix;
+  std::vector<int64_t> rows;
+};
+std::vector<FusedProjection> fused_projections(const ModelConfig& c) {
+  const int64_t q_rows = c.num_attention_heads * c.head_dim, kv_rows = c.num_key_value_heads * c.head_dim;
+  return {{"self_attn.qkv_proj.weight", {q_rows, kv_rows, kv_rows}},
+          {"mlp.gate_up_proj.weight", {c.intermediate_size, c.intermediate_size}}};
+}
+
+// phi3 stores q/k/v and gate/up stacked by rows: split them at load (views, no copy).
+void load_fused_projections(const TensorStore& store, const ModelConfig& c, size_t layer, LayerWeights& w,
+                            torch::ScalarType dtype) {
+  const auto parts = fused_projections(c);
+  std::vector<torch::Tensor*> targets[2] = {{&w.q_proj, &w.k_proj, &w.v_proj}, {&w.gate_proj, &w.up_proj}};
+  for (size_t p = 0; p < parts.size(); ++p) {
+    int64_t total = 0;
+    for (int64_t r : parts[p].rows) total += r;
+    const auto fused = store.get(layer_name(layer, parts[p].suffix.c_str()), {total, c.hidden_size}, dtype);
+    int64_t offset = 0;
+    for (size_t k = 0; k < parts[p].rows.size(); ++k) {
+      *targets[p][k] = fused.narrow(0, offset, parts[p].rows[k]);
+      offset += parts[p].rows[k];
+    }
+  }
 }
 
 // Expected shape of each layer tensor, by suffix.
@@ -55,8 +87,9 @@ std::map<std::string, std::vector<int64_t>> layer_shapes(const ModelConfig& c) {
           {"self_attn.q_proj.bias", {q_rows}},
           {"self_attn.k_proj.bias", {kv_rows}},
           {"self_attn.v_proj.bias", {kv_rows}},
-          {"self_attn.q_norm.weight", {c.head_dim}},
-          {"self_attn.k_norm.weight", {c.head_dim}}};
+          {"self_attn.q_norm.weight", {c.qk_norm == "whole" ? q_rows : c.head_dim}},
+          {"self_attn.k_norm.weight", {c.qk_norm == "whole" ? kv_rows : c.head_dim}},
+          {"post_feedforward_layernorm.weight", {D}}};
 }
 
 // The layer index of a "model.layers.N.*" name (saturating at INT64_MAX); -1 for other names.
@@ -123,6 +156,7 @@ Transformer load_transformer(const std::filesystem::path& dir, const LoadOptions
     for (auto& [suffix, tensor] : layer_fields(w.layers[l], config)) {
       *tensor = store.get(layer_name(l, suffix), shapes.at(suffix), dtype);
     }
+    if (config.fused_projections) load_fused_projections(store, config, l, w.layers[l], dtype);
   }
   w.final_norm = store.get("model.norm.weight", {D}, dtype);
   if (store.contains("lm_head.weight")) {
@@ -143,6 +177,10 @@ std::vector<std::pair<std::string, torch::Tensor>> named_tensors(const Transform
   for (size_t l = 0; l < weights.layers.size(); ++l) {
     LayerWeights layer = weights.layers[l];  // shallow copy: tensors share storage
     for (auto& [suffix, tensor] : layer_fields(layer, config)) out.emplace_back(layer_name(l, suffix), *tensor);
+    if (config.fused_projections) {
+      out.emplace_back(layer_name(l, "self_attn.qkv_proj.weight"), torch::cat({layer.q_proj, layer.k_proj, layer.v_proj}));
+      out.emplace_back(layer_name(l, "mlp.gate_up_proj.weight"), torch::cat({layer.gate_proj, layer.up_proj}));
+    }
   }
   out.emplace_back("model.norm.weight", weights.final_norm);
   if (!config.tie_word_embeddings) out.emplace_back("lm_head.weight", weights.lm_head);

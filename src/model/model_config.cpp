@@ -1,5 +1,6 @@
 #include "atman/model_config.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -53,7 +54,10 @@ void apply_family_fields(const json& j, const std::string& source, ModelConfig& 
     c.sliding_window = 0;
   }
   c.qkv_bias = c.model_type == "qwen2";  // always, with none on o_proj
-  c.qk_norm = c.model_type == "qwen3";
+  c.qk_norm = c.model_type == "qwen3" ? "per_head" : c.model_type == "olmo2" ? "whole" : "none";
+  c.norm_placement = c.model_type == "olmo2" ? "post" : "pre";
+  c.fused_projections = c.model_type == "phi3";
+  if (c.model_type == "phi3") c.partial_rotary_factor = number_field(j, "partial_rotary_factor", source, 1.0);
   // Elsewhere attention_bias puts biases on o_proj too, which atman does not compute.
   if (c.model_type != "qwen2" && bool_field(j, "attention_bias", source, false)) {
     throw Error(source + ": attention_bias true is not supported for " + c.model_type);
@@ -105,9 +109,9 @@ void ModelConfig::validate() const {
   auto positive = [](int64_t v, const char* name) {
     if (v <= 0) throw Error(std::string("field '") + name + "' must be > 0, got " + std::to_string(v));
   };
-  if (model_type != "llama" && model_type != "mistral" && model_type != "qwen2" && model_type != "qwen3") {
-    throw Error("unsupported model_type '" + model_type +
-                "' (supported: llama, mistral, qwen2, qwen3)");
+  static const char* const kSupported[] = {"llama", "mistral", "qwen2", "qwen3", "phi3", "olmo2"};
+  if (std::find(std::begin(kSupported), std::end(kSupported), model_type) == std::end(kSupported)) {
+    throw Error("unsupported model_type '" + model_type + "' (supported: llama, mistral, qwen2, qwen3, phi3, olmo2)");
   }
   positive(vocab_size, "vocab_size");
   positive(hidden_size, "hidden_size");
@@ -124,6 +128,10 @@ void ModelConfig::validate() const {
   }
   if (head_dim % 2 != 0) {
     throw Error("head_dim must be even for rotary embeddings, got " + std::to_string(head_dim));
+  }
+  if (!(partial_rotary_factor > 0 && partial_rotary_factor <= 1) || rotary_dim() % 2 != 0 || rotary_dim() == 0) {
+    throw Error("partial_rotary_factor " + std::to_string(partial_rotary_factor) + " must give an even rotary "
+                "dimension in (0, head_dim]");
   }
   if (sliding_window < 0) throw Error("field 'sliding_window' must be >= 0");
   if (!(rms_norm_eps > 0)) throw Error("field 'rms_norm_eps' must be > 0");
@@ -205,6 +213,7 @@ json ModelConfig::to_json() const {
               {"max_position_embeddings", max_position_embeddings},
               {"sliding_window", sliding_window > 0 ? json(sliding_window) : json(nullptr)},
               {"tie_word_embeddings", tie_word_embeddings},
+              {"partial_rotary_factor", partial_rotary_factor},
               {"bos_token_id", bos_token_id},
               {"eos_token_id", eos_token_id},
               {"torch_dtype", torch_dtype}};

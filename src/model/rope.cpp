@@ -23,7 +23,7 @@ torch::Tensor llama3_scaled(const torch::Tensor& inv_freq, const RopeScaling& s)
 }  // namespace
 
 torch::Tensor rope_inverse_frequencies(const ModelConfig& config) {
-  const int64_t hd = config.head_dim;
+  const int64_t hd = config.rotary_dim();  // phi3 turns only part of each head
   const auto exponents = torch::arange(0, hd, 2, torch::kInt64).to(torch::kFloat32) / static_cast<double>(hd);
   const auto inv_freq = 1.0 / torch::pow(static_cast<float>(config.rope_theta), exponents);  // (hd/2)
   const RopeScaling& s = config.rope_scaling;

@@ -16,9 +16,14 @@ torch::Tensor rotate_half(const torch::Tensor& x) {
   return torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
 }
 
+// x: (B, heads, T, hd); cos, sin: (T, rotary_dim). Only the first rotary_dim dimensions turn
+// (all of them except in phi3); the rest pass through.
 torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos,
                            const torch::Tensor& sin) {
-  return x * cos + rotate_half(x) * sin;
+  const int64_t rotary = cos.size(-1);
+  if (rotary == x.size(-1)) return x * cos + rotate_half(x) * sin;
+  const auto turned = x.narrow(-1, 0, rotary);
+  return torch::cat({turned * cos + rotate_half(turned) * sin, x.narrow(-1, rotary, x.size(-1) - rotary)}, -1);
 }
 
 }  // namespace
@@ -54,8 +59,8 @@ torch::Tensor Transformer::forward(const torch::Tensor& ids, const ForwardOption
 std::pair<torch::Tensor, torch::Tensor> Transformer::rotary_tables(int64_t past,
                                                                    int64_t length) const {
   auto positions = torch::arange(past, past + length, torch::kFloat32);  // (T)
-  auto freqs = torch::outer(positions, inv_freq_);                         // (T, hd/2)
-  auto angles = torch::cat({freqs, freqs}, -1);                            // (T, hd)
+  auto freqs = torch::outer(positions, inv_freq_);                         // (T, rd/2)
+  auto angles = torch::cat({freqs, freqs}, -1);                            // (T, rd)
   return {angles.cos().to(dtype()), angles.sin().to(dtype())};
 }
 
@@ -93,10 +98,18 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
   const int64_t S = past + T;
 
   // Undefined biases and norms are absent in the family (torch::linear takes no bias then).
-  auto q = torch::linear(x, w.q_proj, w.q_bias).view({B, T, H, hd});    // (B, T, H, hd)
-  auto k = torch::linear(x, w.k_proj, w.k_bias).view({B, T, KVH, hd});  // (B, T, KVH, hd)
-  if (w.q_norm.defined()) q = rms_norm(q, w.q_norm);  // per head, over hd
-  if (w.k_norm.defined()) k = rms_norm(k, w.k_norm);
+  auto q = torch::linear(x, w.q_proj, w.q_bias);  // (B, T, H·hd)
+  auto k = torch::linear(x, w.k_proj, w.k_bias);  // (B, T, KVH·hd)
+  if (config_.qk_norm == "whole") {               // olmo2: over the whole projection
+    q = rms_norm(q, w.q_norm);
+    k = rms_norm(k, w.k_norm);
+  }
+  q = q.view({B, T, H, hd});
+  k = k.view({B, T, KVH, hd});
+  if (config_.qk_norm == "per_head") {  // qwen3: over each head's hd
+    q = rms_norm(q, w.q_norm);
+    k = rms_norm(k, w.k_norm);
+  }
   q = q.transpose(1, 2);                                                                     // (B, H, T, hd)
   k = k.transpose(1, 2);                                                                     // (B, KVH, T, hd)
   auto v = torch::linear(x, w.v_proj, w.v_bias).view({B, T, KVH, hd}).transpose(1, 2);  // (B, KVH, T, hd)
@@ -180,8 +193,13 @@ torch::Tensor Transformer::forward_embeddings(const torch::Tensor& embeddings,
   auto x = embeddings.to(dtype());  // (B, T, D)
   for (int64_t l = 0; l < config_.num_hidden_layers; ++l) {
     const LayerWeights& w = weights_.layers[static_cast<size_t>(l)];
-    x = x + attention(l, rms_norm(x, w.input_norm), past, cos, sin, options);
-    x = x + feed_forward(w, rms_norm(x, w.post_attention_norm));
+    if (config_.norm_placement == "post") {  // olmo2: the outputs are normalised, not the inputs
+      x = x + rms_norm(attention(l, x, past, cos, sin, options), w.post_attention_norm);
+      x = x + rms_norm(feed_forward(w, x), w.post_feedforward_norm);
+    } else {
+      x = x + attention(l, rms_norm(x, w.input_norm), past, cos, sin, options);
+      x = x + feed_forward(w, rms_norm(x, w.post_attention_norm));
+    }
   }
 
   if (options.logit_positions.defined()) {
