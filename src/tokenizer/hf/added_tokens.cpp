@@ -4,6 +4,7 @@
 #include <array>
 
 #include "atman/error.hpp"
+#include "char_classes.hpp"
 
 namespace atman::hf {
 namespace {
@@ -12,12 +13,6 @@ bool is_word_char(char32_t cp) {
   // Rust's char::is_alphanumeric plus '_' approximated for ASCII and letters beyond it.
   return cp == '_' || (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') ||
          (cp >= 'A' && cp <= 'Z') || cp >= 0x80;
-}
-
-bool is_space(char32_t cp) {
-  return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
-         (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
-         cp == 0x205F || cp == 0x3000;
 }
 
 // The last / first character of `text` before / at byte `at`.
@@ -65,16 +60,15 @@ AddedTokens AddedTokens::from_json(const nlohmann::json& added_tokens, const std
     t.rstrip = bool_field(j, "rstrip");
     t.single_word = bool_field(j, "single_word");
     t.normalized = j.contains("normalized") ? bool_field(j, "normalized") : !t.special;
+    out.index_of_id_.emplace(t.id, out.tokens_.size());  // the first entry of an id wins, as before
     out.tokens_.push_back(std::move(t));
   }
   return out;
 }
 
 const AddedToken* AddedTokens::find(int64_t id) const {
-  for (const auto& t : tokens_) {
-    if (t.id == id) return &t;
-  }
-  return nullptr;
+  const auto it = index_of_id_.find(id);
+  return it == index_of_id_.end() ? nullptr : &tokens_[it->second];
 }
 
 std::optional<int64_t> AddedTokens::id_of(const std::string& content) const {
@@ -123,13 +117,13 @@ void AddedTokens::split_pieces(std::vector<TextPiece>& pieces, bool normalized,
       }
       size_t start = at, stop = at + best->content.size();
       if (best->lstrip) {
-        while (start > done && is_space(char_before(s, start))) {
+        while (start > done && is_white_space(char_before(s, start))) {
           --start;
           while (start > done && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
         }
       }
       if (best->rstrip) {
-        while (stop < s.size() && is_space(char_at(s, stop))) {
+        while (stop < s.size() && is_white_space(char_at(s, stop))) {
           ++stop;
           while (stop < s.size() && (static_cast<unsigned char>(s[stop]) & 0xC0) == 0x80) ++stop;
         }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "components.hpp"
@@ -50,6 +51,8 @@ class AddedTokens {
   // Splits each not-yet-matched piece at the tokens whose `normalized` flag equals `normalized`.
   void split_pieces(std::vector<TextPiece>& pieces, bool normalized, bool split_special) const;
   std::vector<AddedToken> tokens_;
+  // id -> position in tokens_: decode looks up every id it is given.
+  std::unordered_map<int64_t, size_t> index_of_id_;
 };
 
 }  // namespace atman::hf
