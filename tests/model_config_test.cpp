@@ -105,6 +105,7 @@ TEST(ModelConfigTest, FamiliesReadTheirFieldsAndRefuseWhatTheyWouldComputeWrongl
   j["partial_rotary_factor"] = 0.1;  // 1 dimension: cannot be rotated in pairs
   EXPECT_THAT(error_message([&] { ModelConfig::from_json(j, "c"); }), HasSubstr("partial_rotary_factor"));
   j["model_type"] = "gemma2";
+  j["hidden_act"] = "gelu_pytorch_tanh";  // the type is named, not a field another family spells
   EXPECT_THAT(error_message([&] { ModelConfig::from_json(j, "c"); }),
               HasSubstr("unsupported model_type 'gemma2' (supported: llama, mistral, qwen2, qwen3, phi3, olmo2)"));
   j = llama_json();

@@ -36,6 +36,14 @@ double number_field(const json& j, const char* name, const std::string& source, 
   return it->get<double>();
 }
 
+void require_supported_model_type(const std::string& model_type) {
+  static const char* const kSupported[] = {"llama", "mistral", "qwen2", "qwen3", "phi3", "olmo2"};
+  if (std::find(std::begin(kSupported), std::end(kSupported), model_type) == std::end(kSupported)) {
+    throw Error("unsupported model_type '" + model_type +
+                "' (supported: llama, mistral, qwen2, qwen3, phi3, olmo2)");
+  }
+}
+
 bool bool_field(const json& j, const char* name, const std::string& source, bool fallback) {
   auto it = j.find(name);
   if (it == j.end() || it->is_null()) return fallback;
@@ -46,6 +54,11 @@ bool bool_field(const json& j, const char* name, const std::string& source, bool
 // What differs between the families atman computes, read once into the description. Fields
 // that would change the computation in a way atman does not implement are refused by name.
 void apply_family_fields(const json& j, const std::string& source, ModelConfig& c) {
+  try {
+    require_supported_model_type(c.model_type);  // before reading fields another family spells
+  } catch (const Error& e) {
+    throw Error(source + ": " + e.what());
+  }
   if (c.model_type == "qwen2" || c.model_type == "qwen3") {
     // Qwen slides its window only where use_sliding_window says so; sliding_window alone is inert.
     if (bool_field(j, "use_sliding_window", source, false)) {
@@ -109,10 +122,7 @@ void ModelConfig::validate() const {
   auto positive = [](int64_t v, const char* name) {
     if (v <= 0) throw Error(std::string("field '") + name + "' must be > 0, got " + std::to_string(v));
   };
-  static const char* const kSupported[] = {"llama", "mistral", "qwen2", "qwen3", "phi3", "olmo2"};
-  if (std::find(std::begin(kSupported), std::end(kSupported), model_type) == std::end(kSupported)) {
-    throw Error("unsupported model_type '" + model_type + "' (supported: llama, mistral, qwen2, qwen3, phi3, olmo2)");
-  }
+  require_supported_model_type(model_type);
   positive(vocab_size, "vocab_size");
   positive(hidden_size, "hidden_size");
   positive(intermediate_size, "intermediate_size");
