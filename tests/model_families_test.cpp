@@ -81,8 +81,45 @@ TEST_P(ModelFamilyTest, LogitsGreedyIdsAndAtmanRelevanceMatchTheReference) {
             << "\n";
 }
 
-// The families atman computes so far; the others of ../shared/fixtures/models follow with issue 13.
-INSTANTIATE_TEST_SUITE_P(Fixtures, ModelFamilyTest, ::testing::Values("llama", "qwen2", "qwen3", "phi3", "olmo2"));
+// The KV cache (AtMan's prefix reuse, generate) and autograd (the gradient methods) go through
+// every family's particulars: windows and local rotary bases at an offset, softcaps, gelu.
+TEST_P(ModelFamilyTest, CachedPassesAndGradientsAgreeWithTheFullComputation) {
+  ATMAN_REQUIRE_FIXTURE(kModels / GetParam() / "expected.json");
+  const auto e = expected();
+  const Model model = load_model(kModels / GetParam());
+  const auto ids = torch::tensor(e["input_ids"].get<std::vector<int64_t>>()).unsqueeze(0);  // (1, T)
+  const int64_t T = ids.size(1), split = 13;  // past the window of 8 of the sliding fixtures
+  {
+    torch::NoGradGuard no_grad;
+    const auto full = model.transformer.forward(ids)[0].narrow(0, split, T - split);  // (T − split, V)
+    KVCache cache;
+    ForwardOptions cached;
+    cached.cache = &cache;
+    model.transformer.forward(ids.narrow(1, 0, split), cached);
+    const auto rest = model.transformer.forward(ids.narrow(1, split, T - split), cached)[0];
+    EXPECT_LE(max_abs_diff(full, rest), kTolerance) << "cached continuation";
+  }
+  // d log p(last token) / d embeddings along a random direction, against a central difference.
+  const auto x = model.transformer.embed(ids).detach();  // (1, T, D) float32
+  const int64_t target = ids[0][T - 1].item<int64_t>();
+  auto logp = [&](const torch::Tensor& embeddings) {
+    ForwardOptions last;
+    last.logit_positions = torch::tensor({T - 2}, torch::kInt64);
+    return torch::log_softmax(model.transformer.forward_embeddings(embeddings, last)[0][0], -1)[target];
+  };
+  torch::manual_seed(0);
+  auto direction = torch::randn(x.sizes(), torch::TensorOptions().dtype(torch::kFloat32));
+  direction /= direction.norm();  // a unit step: small enough for the difference to be local
+  auto variable = x.clone().requires_grad_(true);
+  logp(variable).backward();
+  const double analytic = (variable.grad() * direction).sum().item<double>();
+  torch::NoGradGuard no_grad;
+  const double h = 1e-2;
+  const double numeric = (logp(x + h * direction) - logp(x - h * direction)).item<double>() / (2 * h);
+  EXPECT_NEAR(analytic, numeric, 0.01 * std::abs(analytic) + 2e-3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, ModelFamilyTest, ::testing::Values("llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3", "olmo2"));
 
 }  // namespace
 }  // namespace atman::test

@@ -109,7 +109,7 @@ TEST_F(TransformerTest, MinimumShiftRunsOverAllKeysBeforeTheMask) {
   s = s.masked_fill(torch::ones({T, T}).triu(1).to(torch::kBool), -INFINITY);
   auto ctx = torch::matmul(torch::softmax(s, -1), v).transpose(1, 2).reshape({1, T, H * hd});
   auto y = x + torch::linear(ctx, w.o_proj);
-  auto h2 = y * torch::rsqrt(y.pow(2).mean(-1, true) + c.rms_norm_eps) * w.post_attention_norm;
+  auto h2 = y * torch::rsqrt(y.pow(2).mean(-1, true) + c.rms_norm_eps) * w.pre_feedforward_norm;
   y = y + torch::linear(torch::silu(torch::linear(h2, w.gate_proj)) * torch::linear(h2, w.up_proj),
                         w.down_proj);
   const auto& fn = one_layer.weights().final_norm;

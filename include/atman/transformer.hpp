@@ -1,6 +1,7 @@
 #pragma once
-// The Llama-family decoder (Llama, Mistral): RMSNorm, rotary embeddings ("rotate half"),
-// grouped-query attention with an explicit attention edit, SwiGLU feed-forward.
+// The decoder of every family atman computes (Llama, Mistral, Qwen, Phi-3, Gemma, OLMo): RMSNorm,
+// rotary embeddings ("rotate half"), grouped-query attention with an explicit attention edit, a
+// gated MLP. What differs between families is data in ModelConfig, not code paths per family.
 // Weights are plain tensors, not nn::Modules: libtorch modules have no forward hooks, and
 // every manipulation AtMan needs is an argument of forward() instead.
 #include <cstdint>
@@ -15,20 +16,30 @@
 
 namespace atman {
 
+// Optional tensors (undefined) are absent in the families that do not have them.
 struct LayerWeights {
-  torch::Tensor input_norm;           // (D); undefined with post-norm blocks (olmo2)
+  // The four RMSNorm places of a block; which exist is config.norm_placement: "pre" has input and
+  // pre_feedforward (HF's post_attention_layernorm), "post" the two outputs, "sandwich" all four.
+  torch::Tensor input_norm;             // (D): of the attention input
+  torch::Tensor post_attention_norm;    // (D): of the attention output, before the residual add
+  torch::Tensor pre_feedforward_norm;   // (D): of the MLP input
+  torch::Tensor post_feedforward_norm;  // (D): of the MLP output, before the residual add
   torch::Tensor q_proj;               // (H·hd, D)
   torch::Tensor k_proj;               // (KVH·hd, D)
   torch::Tensor v_proj;               // (KVH·hd, D)
   torch::Tensor o_proj;               // (D, H·hd)
-  torch::Tensor post_attention_norm;  // (D): before the MLP (pre-norm), or of the attention output (olmo2)
   torch::Tensor gate_proj;            // (I, D)
   torch::Tensor up_proj;              // (I, D)
   torch::Tensor down_proj;            // (D, I)
-  // Present only in the families that have them (undefined otherwise):
   torch::Tensor q_bias, k_bias, v_bias;  // (H·hd), (KVH·hd), (KVH·hd): qwen2
-  torch::Tensor q_norm, k_norm;          // (hd) per head (qwen3) or (H·hd), (KVH·hd) whole (olmo2)
-  torch::Tensor post_feedforward_norm;   // (D): olmo2's norm of the MLP output
+  torch::Tensor q_norm, k_norm;          // (hd) per head (qwen3, gemma3) or (H·hd), (KVH·hd) whole (olmo2)
+
+  // Every tensor of the layer, the undefined ones included.
+  std::vector<const torch::Tensor*> tensors() const {
+    return {&input_norm, &post_attention_norm, &pre_feedforward_norm, &post_feedforward_norm,
+            &q_proj, &k_proj, &v_proj, &o_proj, &gate_proj, &up_proj, &down_proj,
+            &q_bias, &k_bias, &v_bias, &q_norm, &k_norm};
+  }
 };
 
 struct TransformerWeights {
@@ -79,21 +90,29 @@ class Transformer {
   int64_t parameter_bytes() const;
 
  private:
+  // What a layer needs about positions: rotary tables and the keys each query may not see.
+  struct PositionTables {
+    torch::Tensor cos, sin;  // (T, rd), rd = config.rotary_dim()
+    torch::Tensor blocked;   // (T, S) bool: true where query past+i may not see key k
+  };
+  // The tables of a pass over `length` positions after `past`: for full-attention layers, and
+  // for sliding ones (their window, and gemma3's local rotary base).
+  std::pair<PositionTables, PositionTables> position_tables(int64_t past, int64_t length) const;
+
   // (B, T, D) normalised input -> (B, T, D) attention output of one layer; `past` positions
-  // come from options.cache. cos, sin: (T, rd), rd = config.rotary_dim().
-  torch::Tensor attention(int64_t layer, const torch::Tensor& x, int64_t past,
-                          const torch::Tensor& cos, const torch::Tensor& sin,
+  // come from options.cache.
+  torch::Tensor attention(int64_t layer, const torch::Tensor& x, int64_t past, const PositionTables& tables,
                           const ForwardOptions& options) const;
-  // (T, S) bool: true where query past+i may not see key k (future, or outside the window).
-  torch::Tensor blocked_keys(int64_t past, int64_t length) const;
   torch::Tensor feed_forward(const LayerWeights& w, const torch::Tensor& x) const;
+  // RMSNorm scaled by (config.norm_offset + weight); `x` unchanged where `weight` is undefined
+  // (the family has no norm there).
   torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight) const;
-  // (T) positions -> cos, sin of shape (T, rd) for the rotate-half layout.
-  std::pair<torch::Tensor, torch::Tensor> rotary_tables(int64_t past, int64_t length) const;
 
   ModelConfig config_;
   TransformerWeights weights_;
-  torch::Tensor inv_freq_;  // (rd/2) float32: theta^(−2i/rd), scaled (rope.hpp)
+  torch::Tensor inv_freq_;        // (rd/2) float32: theta^(−2i/rd), scaled (rope.hpp)
+  torch::Tensor local_inv_freq_;  // the same for sliding layers with their own base; undefined otherwise
+  double embedding_scale_ = 1.0;  // sqrt(hidden) rounded to the compute dtype (Gemma), else 1
 };
 
 }  // namespace atman

@@ -254,7 +254,7 @@ void setup_bench(CLI::App& app) {
   auto o = std::make_shared<BenchCommandOptions>();
   auto* cmd = app.add_subcommand("bench", "Measure explanation time, FLOP/s and peak memory against a plain forward pass");
   add_model_options(cmd, o->model);
-  cmd->add_option("--preset", o->preset, "benchmark a random-weight preset (tiny, llama-25m, llama-110m) instead of --model");
+  cmd->add_option("--preset", o->preset, "benchmark a random-weight preset (tiny, llama-25m, llama-110m, llama3-1b) instead of --model");
   cmd->add_option("--prompt-tokens", o->prompt_tokens, "synthetic prompt length(s), BOS included, e.g. 64,128,256,512")
       ->delimiter(',')->capture_default_str();
   cmd->add_option("--target-tokens", o->target_tokens, "synthetic target length")->capture_default_str();

@@ -35,7 +35,7 @@ void run_init_model(const InitModelOptions& o) {
 void setup_init_model(CLI::App& app) {
   auto o = std::make_shared<InitModelOptions>();
   auto* cmd = app.add_subcommand("init-model", "Write a random-weight model directory of a preset shape (for benchmarks)");
-  cmd->add_option("--preset", o->preset, "tiny, llama-25m or llama-110m")->required();
+  cmd->add_option("--preset", o->preset, "tiny, llama-25m, llama-110m or llama3-1b (Llama 3.2 1B shape)")->required();
   cmd->add_option("--out", o->out, "output directory (created if missing)")->required();
   cmd->add_option("--seed", o->seed, "random seed of the weights")->capture_default_str();
   cmd->add_flag("--overwrite", o->overwrite, "write into a non-empty directory, replacing its model files");

@@ -10,19 +10,39 @@
 namespace atman {
 namespace {
 
-std::string layer_name(size_t layer, const char* suffix) {
-  return "model.layers." + std::to_string(layer) + "." + suffix;
+std::string layer_name(size_t layer, const char* suffix, const std::string& prefix = "model.") {
+  return prefix + "layers." + std::to_string(layer) + "." + suffix;
+}
+
+// Where the decoder's tensors sit: "model." in text checkpoints; a multimodal gemma3 checkpoint
+// nests its language model as "language_model.model." (transformers < 4.52) or
+// "model.language_model." (newer), beside the vision tower, which atman does not read.
+std::string decoder_prefix(const TensorStore& store) {
+  for (const char* prefix : {"model.", "language_model.model.", "model.language_model."}) {
+    if (store.contains(std::string(prefix) + "embed_tokens.weight")) return prefix;
+  }
+  return "model.";  // the missing-tensor error names what a text checkpoint should hold
 }
 
 // Pointers to every tensor of a layer with its Hugging Face suffix, in file order; the optional
 // ones (q/k/v biases, q/k norms) where the config says the family has them.
 // Fused projections (phi3) are not among them: see load_fused_projections.
 std::vector<std::pair<const char*, torch::Tensor*>> layer_fields(LayerWeights& w, const ModelConfig& c) {
-  std::vector<std::pair<const char*, torch::Tensor*>> fields = {
-      {"self_attn.o_proj.weight", &w.o_proj},
-      {"post_attention_layernorm.weight", &w.post_attention_norm},
-      {"mlp.down_proj.weight", &w.down_proj}};
-  if (c.norm_placement == "pre") fields.insert(fields.begin(), {"input_layernorm.weight", &w.input_norm});
+  std::vector<std::pair<const char*, torch::Tensor*>> fields = {{"self_attn.o_proj.weight", &w.o_proj},
+                                                                {"mlp.down_proj.weight", &w.down_proj}};
+  // HF's post_attention_layernorm is the MLP's input norm in pre-norm blocks, and the norm of
+  // the attention output in post-norm (olmo2) and sandwich (Gemma) blocks.
+  if (c.norm_placement == "pre") {
+    fields.insert(fields.end(), {{"input_layernorm.weight", &w.input_norm},
+                                 {"post_attention_layernorm.weight", &w.pre_feedforward_norm}});
+  } else {
+    fields.insert(fields.end(), {{"post_attention_layernorm.weight", &w.post_attention_norm},
+                                 {"post_feedforward_layernorm.weight", &w.post_feedforward_norm}});
+  }
+  if (c.norm_placement == "sandwich") {
+    fields.insert(fields.end(), {{"input_layernorm.weight", &w.input_norm},
+                                 {"pre_feedforward_layernorm.weight", &w.pre_feedforward_norm}});
+  }
   if (!c.fused_projections) {
     fields.insert(fields.end(), {{"self_attn.q_proj.weight", &w.q_proj},
                                  {"self_attn.k_proj.weight", &w.k_proj},
@@ -30,7 +50,6 @@ std::vector<std::pair<const char*, torch::Tensor*>> layer_fields(LayerWeights& w
                                  {"mlp.gate_proj.weight", &w.gate_proj},
                                  {"mlp.up_proj.weight", &w.up_proj}});
   }
-  if (c.norm_placement == "post") fields.push_back({"post_feedforward_layernorm.weight", &w.post_feedforward_norm});
   if (c.qkv_bias) {
     fields.insert(fields.end(), {{"self_attn.q_proj.bias", &w.q_bias},
                                  {"self_attn.k_proj.bias", &w.k_bias},
@@ -55,13 +74,13 @@ std::vector<FusedProjection> fused_projections(const ModelConfig& c) {
 
 // phi3 stores q/k/v and gate/up stacked by rows: split them at load (views, no copy).
 void load_fused_projections(const TensorStore& store, const ModelConfig& c, size_t layer, LayerWeights& w,
-                            torch::ScalarType dtype) {
+                            torch::ScalarType dtype, const std::string& prefix) {
   const auto parts = fused_projections(c);
   std::vector<torch::Tensor*> targets[2] = {{&w.q_proj, &w.k_proj, &w.v_proj}, {&w.gate_proj, &w.up_proj}};
   for (size_t p = 0; p < parts.size(); ++p) {
     int64_t total = 0;
     for (int64_t r : parts[p].rows) total += r;
-    const auto fused = store.get(layer_name(layer, parts[p].suffix.c_str()), {total, c.hidden_size}, dtype);
+    const auto fused = store.get(layer_name(layer, parts[p].suffix.c_str(), prefix), {total, c.hidden_size}, dtype);
     int64_t offset = 0;
     for (size_t k = 0; k < parts[p].rows.size(); ++k) {
       *targets[p][k] = fused.narrow(0, offset, parts[p].rows[k]);
@@ -89,12 +108,13 @@ std::map<std::string, std::vector<int64_t>> layer_shapes(const ModelConfig& c) {
           {"self_attn.v_proj.bias", {kv_rows}},
           {"self_attn.q_norm.weight", {c.qk_norm == "whole" ? q_rows : c.head_dim}},
           {"self_attn.k_norm.weight", {c.qk_norm == "whole" ? kv_rows : c.head_dim}},
+          {"pre_feedforward_layernorm.weight", {D}},
           {"post_feedforward_layernorm.weight", {D}}};
 }
 
-// The layer index of a "model.layers.N.*" name (saturating at INT64_MAX); -1 for other names.
-int64_t layer_index(const std::string& name) {
-  static const std::string kPrefix = "model.layers.";
+// The layer index of a "<prefix>layers.N.*" name (saturating at INT64_MAX); -1 for other names.
+int64_t layer_index(const std::string& name, const std::string& prefix) {
+  const std::string kPrefix = prefix + "layers.";
   if (name.compare(0, kPrefix.size(), kPrefix) != 0) return -1;
   const size_t end = name.find_first_not_of("0123456789", kPrefix.size());
   if (end == kPrefix.size() || end == std::string::npos || name[end] != '.') return -1;
@@ -106,12 +126,12 @@ int64_t layer_index(const std::string& name) {
 // sized from it: a hostile num_hidden_layers (2^40) would otherwise allocate first and fail later,
 // and a short one would silently drop layers.
 void check_layer_count(const ModelConfig& config, const TensorStore& store,
-                       const std::filesystem::path& config_json) {
+                       const std::filesystem::path& config_json, const std::string& prefix) {
   const std::string said = config_json.string() + ": num_hidden_layers is " +
                            std::to_string(config.num_hidden_layers) + " but the checkpoint ";
   int64_t layers_present = 0;  // 1 + the highest layer index seen
   for (const auto& name : store.names()) {
-    const int64_t index = layer_index(name);
+    const int64_t index = layer_index(name, prefix);
     if (index >= config.num_hidden_layers) {
       throw Error(said + "has tensor '" + name + "' of layer " + std::to_string(index));
     }
@@ -119,7 +139,7 @@ void check_layer_count(const ModelConfig& config, const TensorStore& store,
   }
   if (layers_present < config.num_hidden_layers) {
     throw Error(said + "holds " + std::to_string(layers_present) +
-                " layers (no tensor 'model.layers." + std::to_string(layers_present) + ".*')");
+                " layers (no tensor '" + prefix + "layers." + std::to_string(layers_present) + ".*')");
   }
 }
 
@@ -144,23 +164,26 @@ Transformer load_transformer(const std::filesystem::path& dir, const LoadOptions
   }
   ModelConfig config = ModelConfig::load(dir / "config.json");
   TensorStore store = TensorStore::open_directory(dir);
-  check_layer_count(config, store, dir / "config.json");
+  const std::string prefix = decoder_prefix(store);
+  check_layer_count(config, store, dir / "config.json", prefix);
   const auto dtype = options.dtype;
   const int64_t V = config.vocab_size, D = config.hidden_size;
 
   TransformerWeights w;
-  w.embed_tokens = store.get("model.embed_tokens.weight", {V, D}, dtype);
+  w.embed_tokens = store.get(prefix + "embed_tokens.weight", {V, D}, dtype);
   const auto shapes = layer_shapes(config);
   w.layers.resize(static_cast<size_t>(config.num_hidden_layers));
   for (size_t l = 0; l < w.layers.size(); ++l) {
     for (auto& [suffix, tensor] : layer_fields(w.layers[l], config)) {
-      *tensor = store.get(layer_name(l, suffix), shapes.at(suffix), dtype);
+      *tensor = store.get(layer_name(l, suffix, prefix), shapes.at(suffix), dtype);
     }
-    if (config.fused_projections) load_fused_projections(store, config, l, w.layers[l], dtype);
+    if (config.fused_projections) load_fused_projections(store, config, l, w.layers[l], dtype, prefix);
   }
-  w.final_norm = store.get("model.norm.weight", {D}, dtype);
-  if (store.contains("lm_head.weight")) {
-    w.lm_head = store.get("lm_head.weight", {V, D}, dtype);
+  w.final_norm = store.get(prefix + "norm.weight", {D}, dtype);
+  // transformers < 4.52 nested the multimodal head too: language_model.lm_head.
+  const std::string lm_head = prefix == "language_model.model." ? "language_model.lm_head.weight" : "lm_head.weight";
+  if (store.contains(lm_head)) {
+    w.lm_head = store.get(lm_head, {V, D}, dtype);
   } else if (config.tie_word_embeddings) {
     w.lm_head = w.embed_tokens;
   } else {

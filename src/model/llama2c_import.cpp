@@ -115,7 +115,7 @@ void convert_llama2c(const Llama2cImport& request) {
     layer.k_proj = permute_for_rotate_half(wk[l], kv_heads, head_dim);
     layer.v_proj = wv[l];
     layer.o_proj = wo[l];
-    layer.post_attention_norm = ffn_norm[l];
+    layer.pre_feedforward_norm = ffn_norm[l];
     layer.gate_proj = w1[l];
     layer.down_proj = w2[l];
     layer.up_proj = w3[l];

@@ -26,9 +26,25 @@ ModelConfig llama(int64_t hidden, int64_t layers, int64_t heads, int64_t interme
   return c;
 }
 
+// Llama 3.2 1B's shape: grouped-query attention, llama3 rope scaling, a 128256-token tied
+// embedding (a quarter of the parameters). BOS/EOS stay those of the tokenizer init_model copies.
+ModelConfig llama3_1b() {
+  ModelConfig c = llama(2048, 16, 32, 8192, 128256, 131072);
+  c.num_key_value_heads = 8;
+  c.head_dim = 64;
+  c.rms_norm_eps = 1e-5;
+  c.rope_theta = 500000.0;
+  c.rope_scaling.type = "llama3";
+  c.rope_scaling.factor = 32.0;
+  c.rope_scaling.low_freq_factor = 1.0;
+  c.rope_scaling.high_freq_factor = 4.0;
+  c.rope_scaling.original_max_position_embeddings = 8192;
+  return c;
+}
+
 }  // namespace
 
-std::vector<std::string> preset_names() { return {"tiny", "llama-25m", "llama-110m"}; }
+std::vector<std::string> preset_names() { return {"tiny", "llama-25m", "llama-110m", "llama3-1b"}; }
 
 ModelConfig preset_config(const std::string& name) {
   if (name == "tiny") return llama(64, 2, 4, 172, 512, 1024);
@@ -36,6 +52,7 @@ ModelConfig preset_config(const std::string& name) {
   if (name == "llama-25m") return llama(512, 8, 8, 1376, 32000, 2048);
   // 110M parameters with the tied embedding, the shape of llama2.c's stories110M.
   if (name == "llama-110m") return llama(768, 12, 12, 2048, 32000, 2048);
+  if (name == "llama3-1b") return llama3_1b();
   std::string names;
   for (const auto& n : preset_names()) names += (names.empty() ? "" : ", ") + n;
   throw Error("unknown preset '" + name + "' (expected " + names + ")");

@@ -25,7 +25,7 @@ TransformerWeights random_weights(const ModelConfig& config, uint64_t seed, doub
     layer.k_proj = normal({kv_rows, D}, init_std);
     layer.v_proj = normal({kv_rows, D}, init_std);
     layer.o_proj = normal({D, q_rows}, init_std);
-    layer.post_attention_norm = norm_weight();
+    layer.pre_feedforward_norm = norm_weight();
     layer.gate_proj = normal({I, D}, init_std);
     layer.up_proj = normal({I, D}, init_std);
     layer.down_proj = normal({D, I}, init_std);

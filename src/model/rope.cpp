@@ -20,16 +20,25 @@ torch::Tensor llama3_scaled(const torch::Tensor& inv_freq, const RopeScaling& s)
   return torch::where(medium, smoothed, scaled);
 }
 
+// (rd/2): 1 / theta^(2i / rd), in float32.
+torch::Tensor unscaled_frequencies(int64_t rotary_dim, double theta) {
+  const auto exponents = torch::arange(0, rotary_dim, 2, torch::kInt64).to(torch::kFloat32) / static_cast<double>(rotary_dim);
+  return 1.0 / torch::pow(static_cast<float>(theta), exponents);
+}
+
 }  // namespace
 
 torch::Tensor rope_inverse_frequencies(const ModelConfig& config) {
-  const int64_t hd = config.rotary_dim();  // phi3 turns only part of each head
-  const auto exponents = torch::arange(0, hd, 2, torch::kInt64).to(torch::kFloat32) / static_cast<double>(hd);
-  const auto inv_freq = 1.0 / torch::pow(static_cast<float>(config.rope_theta), exponents);  // (hd/2)
+  const auto inv_freq = unscaled_frequencies(config.rotary_dim(), config.rope_theta);  // (rd/2)
   const RopeScaling& s = config.rope_scaling;
   if (s.type == "linear") return inv_freq / s.factor;
   if (s.type == "llama3") return llama3_scaled(inv_freq, s);
   return inv_freq;
+}
+
+torch::Tensor local_rope_inverse_frequencies(const ModelConfig& config) {
+  if (config.local_rope_theta <= 0) return {};
+  return unscaled_frequencies(config.rotary_dim(), config.local_rope_theta);
 }
 
 }  // namespace atman

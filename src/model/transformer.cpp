@@ -37,6 +37,12 @@ Transformer::Transformer(ModelConfig config, TransformerWeights weights)
                 " layers of weights, config says " + std::to_string(config_.num_hidden_layers));
   }
   inv_freq_ = rope_inverse_frequencies(config_);
+  local_inv_freq_ = local_rope_inverse_frequencies(config_);
+  if (config_.scale_embeddings) {
+    // Gemma multiplies by sqrt(hidden) as a tensor of the compute dtype: rounded to it first.
+    const double root = std::sqrt(static_cast<double>(config_.hidden_size));
+    embedding_scale_ = torch::scalar_tensor(root, torch::kFloat64).to(dtype()).item<double>();
+  }
 }
 
 torch::Tensor Transformer::embed(const torch::Tensor& ids) const {
@@ -56,41 +62,53 @@ torch::Tensor Transformer::forward(const torch::Tensor& ids, const ForwardOption
   return forward_embeddings(embed(ids), options);
 }
 
-std::pair<torch::Tensor, torch::Tensor> Transformer::rotary_tables(int64_t past,
-                                                                   int64_t length) const {
+namespace {
+
+// (T) positions -> cos, sin of shape (T, rd) for the rotate-half layout.
+std::pair<torch::Tensor, torch::Tensor> rotary_tables(const torch::Tensor& inv_freq, int64_t past, int64_t length,
+                                                      torch::ScalarType dtype) {
   auto positions = torch::arange(past, past + length, torch::kFloat32);  // (T)
-  auto freqs = torch::outer(positions, inv_freq_);                         // (T, rd/2)
-  auto angles = torch::cat({freqs, freqs}, -1);                            // (T, rd)
-  return {angles.cos().to(dtype()), angles.sin().to(dtype())};
+  auto freqs = torch::outer(positions, inv_freq);                         // (T, rd/2)
+  auto angles = torch::cat({freqs, freqs}, -1);                           // (T, rd)
+  return {angles.cos().to(dtype), angles.sin().to(dtype)};
 }
 
-torch::Tensor Transformer::blocked_keys(int64_t past, int64_t length) const {
+}  // namespace
+
+std::pair<Transformer::PositionTables, Transformer::PositionTables> Transformer::position_tables(
+    int64_t past, int64_t length) const {
   auto query = torch::arange(past, past + length, torch::kInt64).unsqueeze(1);  // (T, 1)
   auto key = torch::arange(0, past + length, torch::kInt64).unsqueeze(0);       // (1, S)
-  auto blocked = key > query;
-  if (config_.sliding_window > 0) {
-    // The last W keys, the query itself included (q − W < k ≤ q), as current transformers masks.
-    blocked = blocked.logical_or(query - key >= config_.sliding_window);
-  }
-  return blocked;  // (T, S)
+  PositionTables full;
+  std::tie(full.cos, full.sin) = rotary_tables(inv_freq_, past, length, dtype());
+  full.blocked = key > query;  // (T, S): the future
+  if (config_.sliding_window == 0) return {full, full};
+  PositionTables sliding = full;
+  if (local_inv_freq_.defined()) std::tie(sliding.cos, sliding.sin) = rotary_tables(local_inv_freq_, past, length, dtype());
+  // The last W keys, the query itself included (q − W < k ≤ q), as current transformers masks.
+  sliding.blocked = full.blocked.logical_or(query - key >= config_.sliding_window);
+  return {full, sliding};
 }
 
 torch::Tensor Transformer::rms_norm(const torch::Tensor& x, const torch::Tensor& weight) const {
+  if (!weight.defined()) return x;
   auto x32 = x.to(torch::kFloat32);
   auto normed = x32 * torch::rsqrt(x32.pow(2).mean(-1, /*keepdim=*/true) + config_.rms_norm_eps);
+  // Gemma scales by (1 + w) in float32 before casting back; Llama casts, then scales by w.
+  if (config_.norm_offset != 0) return (normed * (weight.to(torch::kFloat32) + config_.norm_offset)).to(x.scalar_type());
   return weight * normed.to(x.scalar_type());
 }
 
 torch::Tensor Transformer::feed_forward(const LayerWeights& w, const torch::Tensor& x) const {
   auto gate = torch::linear(x, w.gate_proj);  // (B, T, I)
   auto up = torch::linear(x, w.up_proj);      // (B, T, I)
+  if (config_.activation == "gelu_pytorch_tanh") return torch::linear(torch::gelu(gate, "tanh") * up, w.down_proj);
   if (torch::GradMode::is_enabled()) return torch::linear(torch::silu(gate) * up, w.down_proj);
   return torch::linear(torch::silu_(gate).mul_(up), w.down_proj);  // in place outside autograd
 }
 
 torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int64_t past,
-                                     const torch::Tensor& cos, const torch::Tensor& sin,
-                                     const ForwardOptions& options) const {
+                                     const PositionTables& tables, const ForwardOptions& options) const {
   const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
   const int64_t B = x.size(0), T = x.size(1);
   const int64_t H = config_.num_attention_heads, KVH = config_.num_key_value_heads;
@@ -113,9 +131,9 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
   q = q.transpose(1, 2);                                                                     // (B, H, T, hd)
   k = k.transpose(1, 2);                                                                     // (B, KVH, T, hd)
   auto v = torch::linear(x, w.v_proj, w.v_bias).view({B, T, KVH, hd}).transpose(1, 2);  // (B, KVH, T, hd)
-  // The 1/sqrt(hd) scale is folded into q, which is far smaller than the scores.
-  q = apply_rotary(q, cos, sin).mul_(1.0 / std::sqrt(static_cast<double>(hd)));
-  k = apply_rotary(k, cos, sin);
+  // The 1/sqrt(hd) (or query_pre_attn_scalar) scale is folded into q, far smaller than the scores.
+  q = apply_rotary(q, tables.cos, tables.sin).mul_(config_.attention_scale());
+  k = apply_rotary(k, tables.cos, tables.sin);
 
   if (past > 0) {
     const auto& cached_k = options.cache->keys[static_cast<size_t>(layer)];
@@ -132,6 +150,9 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
   // head h / G, so the G heads of a group are stacked along the row axis.
   auto q_grouped = q.contiguous().view({B, KVH, G * T, hd});
   auto scores = torch::matmul(q_grouped, k.transpose(2, 3)).view({B, H, T, S});  // (B, H, T, S)
+  if (const double cap = config_.attn_logit_softcapping; cap > 0) {  // gemma2: cap·tanh(s / cap)
+    scores = torch::GradMode::is_enabled() ? torch::tanh(scores / cap) * cap : scores.div_(cap).tanh_().mul_(cap);
+  }
 
   if (options.edit != nullptr && options.edit->applies_to(layer)) {
     const auto& factors = options.edit->key_factors;  // (B or 1, S)
@@ -145,7 +166,7 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
       scores.sub_(minimum).mul_(f);  // in place: the scores are the largest tensor of a layer
     }
   }
-  scores.masked_fill_(blocked_keys(past, T), -std::numeric_limits<float>::infinity());
+  scores.masked_fill_(tables.blocked, -std::numeric_limits<float>::infinity());
   auto probs = torch::softmax(scores, -1, torch::kFloat32).to(v.scalar_type());  // (B, H, T, S)
   if (options.on_attention) probs = options.on_attention(layer, probs);
 
@@ -189,17 +210,15 @@ torch::Tensor Transformer::forward_embeddings(const torch::Tensor& embeddings,
     }
   }
 
-  auto [cos, sin] = rotary_tables(past, T);
+  const auto [full_tables, sliding_tables] = position_tables(past, T);
   auto x = embeddings.to(dtype());  // (B, T, D)
+  if (config_.scale_embeddings) x = x * embedding_scale_;
   for (int64_t l = 0; l < config_.num_hidden_layers; ++l) {
     const LayerWeights& w = weights_.layers[static_cast<size_t>(l)];
-    if (config_.norm_placement == "post") {  // olmo2: the outputs are normalised, not the inputs
-      x = x + rms_norm(attention(l, x, past, cos, sin, options), w.post_attention_norm);
-      x = x + rms_norm(feed_forward(w, x), w.post_feedforward_norm);
-    } else {
-      x = x + attention(l, rms_norm(x, w.input_norm), past, cos, sin, options);
-      x = x + feed_forward(w, rms_norm(x, w.post_attention_norm));
-    }
+    const PositionTables& tables = config_.layer_slides(l) ? sliding_tables : full_tables;
+    // A norm the family does not have is skipped (rms_norm of an undefined weight).
+    x = x + rms_norm(attention(l, rms_norm(x, w.input_norm), past, tables, options), w.post_attention_norm);
+    x = x + rms_norm(feed_forward(w, rms_norm(x, w.pre_feedforward_norm)), w.post_feedforward_norm);
   }
 
   if (options.logit_positions.defined()) {
@@ -212,7 +231,9 @@ torch::Tensor Transformer::forward_embeddings(const torch::Tensor& embeddings,
     x = x.index_select(1, relative);  // (B, n, D)
   }
   auto h = rms_norm(x, weights_.final_norm);
-  return torch::linear(h, weights_.lm_head).to(torch::kFloat32);  // (B, n, V)
+  auto logits = torch::linear(h, weights_.lm_head);  // (B, n, V)
+  if (const double cap = config_.final_logit_softcapping; cap > 0) logits = torch::tanh(logits / cap) * cap;
+  return logits.to(torch::kFloat32);
 }
 
 double forward_flops(const ModelConfig& c, int64_t rows, int64_t new_positions, int64_t past,
@@ -236,9 +257,8 @@ int64_t Transformer::parameter_bytes() const {
   int64_t total = bytes(weights_.embed_tokens) + bytes(weights_.final_norm);
   if (!weights_.lm_head.is_same(weights_.embed_tokens)) total += bytes(weights_.lm_head);
   for (const auto& w : weights_.layers) {
-    for (const auto* t : {&w.input_norm, &w.q_proj, &w.k_proj, &w.v_proj, &w.o_proj,
-                          &w.post_attention_norm, &w.gate_proj, &w.up_proj, &w.down_proj}) {
-      total += bytes(*t);
+    for (const auto* t : w.tensors()) {
+      if (t->defined()) total += bytes(*t);
     }
   }
   return total;
