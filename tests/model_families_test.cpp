@@ -7,6 +7,7 @@
 
 #include "atman/atman_explainer.hpp"
 #include "atman/generate.hpp"
+#include "atman/safetensors.hpp"
 #include "support/test_support.hpp"
 
 namespace atman::test {
@@ -117,6 +118,38 @@ TEST_P(ModelFamilyTest, CachedPassesAndGradientsAgreeWithTheFullComputation) {
   const double h = 1e-2;
   const double numeric = (logp(x + h * direction) - logp(x - h * direction)).item<double>() / (2 * h);
   EXPECT_NEAR(analytic, numeric, 0.01 * std::abs(analytic) + 2e-3);
+}
+
+// A multimodal Gemma 3 checkpoint (Gemma3ForConditionalGeneration): config in text_config,
+// decoder under language_model.model. or model.language_model., a vision tower beside it.
+TEST(Gemma3MultimodalTest, TheTextModelOfEitherLayoutComputesAsTheTextCheckpoint) {
+  const auto fixture = kModels / "gemma3";
+  ATMAN_REQUIRE_FIXTURE(fixture / "expected.json");
+  const Model text_model = load_model(fixture);
+  const auto ids = torch::tensor(std::vector<int64_t>{1, 300, 301, 302, 303}).unsqueeze(0);
+  torch::NoGradGuard no_grad;
+  const auto expected = text_model.transformer.forward(ids);
+  nlohmann::json text_config;
+  std::ifstream(fixture / "config.json") >> text_config;
+  const nlohmann::json config = {{"model_type", "gemma3"},
+                                 {"architectures", {"Gemma3ForConditionalGeneration"}},
+                                 {"text_config", text_config},
+                                 {"vision_config", {{"model_type", "siglip_vision_model"}}}};
+  const auto file = SafetensorsFile::open(fixture / "model.safetensors");
+  for (const std::string prefix : {"language_model.model.", "model.language_model."}) {
+    TempDir dir;
+    std::vector<std::pair<std::string, torch::Tensor>> tensors = {
+        {"vision_tower.vision_model.embeddings.patch_embedding.weight", torch::ones({4, 3})}};
+    for (const auto& [name, entry] : file->entries()) {  // all "model.*": the head is tied
+      tensors.emplace_back(prefix + name.substr(std::string("model.").size()), file->tensor(name));
+    }
+    write_safetensors(dir.path() / "model.safetensors", tensors);
+    std::ofstream(dir.path() / "config.json") << config.dump();
+    std::filesystem::copy_file(fixture / "tokenizer.model", dir.path() / "tokenizer.model");
+    const Model multimodal = load_model(dir.path());
+    EXPECT_EQ(multimodal.transformer.config().model_type, "gemma3_text");
+    EXPECT_EQ(max_abs_diff(multimodal.transformer.forward(ids), expected), 0.0) << prefix;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ModelFamilyTest, ::testing::Values("llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3", "olmo2"));
