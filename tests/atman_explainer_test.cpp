@@ -1,6 +1,7 @@
 // The batched, prefix-reusing AtMan explainer against the definition, computed row by row in
 // the plainest way on a tiny model.
 #include "atman/atman_explainer.hpp"
+#include "atman/explain.hpp"
 
 #include "support/test_support.hpp"
 
@@ -41,7 +42,7 @@ class AtmanExplainerTest : public SeededTest {
             f = s.modify_factor ? (1 - s.factor) * (1 - cos) + s.factor : s.factor;
           }
         }
-        factor[k] = std::min(factor[k], f);
+        factor[k] = s.factor <= 1 ? std::min(factor[k], f) : std::max(factor[k], f);  // farthest from 1
       }
     }
     AttentionEdit edit{torch::tensor(factor, torch::kFloat32).unsqueeze(0), layers};
@@ -156,10 +157,78 @@ TEST_F(AtmanExplainerTest, TotalsPostprocessAndNormalize) {
   EXPECT_DOUBLE_EQ(peak, 1.0);
 }
 
+// Aleph Alpha's log-additive form, s + log f, is softmax's probabilities times f, renormalised:
+// computed here that way, through the attention-probability hook instead of an edit.
+TEST_F(AtmanExplainerTest, LogAdditiveSuppressionMatchesReweightedProbabilities) {
+  AtmanOptions atman;
+  atman.suppression.conceptual_threshold = std::nullopt;
+  atman.suppression.mode = SuppressionMode::kLogAdditive;
+  for (const double factor : {0.1, 3.0}) {  // suppressing and amplifying
+    atman.suppression.factor = factor;
+    const Explanation e = explain_atman(model, input, {}, atman);
+    const auto ids = input.input_ids().unsqueeze(0);
+    const int64_t P = input.prompt_length(), N = input.target_length(), T = input.input_length();
+    torch::NoGradGuard no_grad;
+    const auto base = torch::log_softmax(model.transformer.forward(ids)[0], -1);  // (T, V)
+    double largest = 0.0, worst = 0.0;
+    for (const Unit& u : e.units) {
+      auto f = torch::ones({T});
+      for (int64_t j : u.token_indices) f[j] = factor;
+      ForwardOptions options;
+      options.on_attention = [&](int64_t, const torch::Tensor& p) {  // (B, H, T, S)
+        const auto weighted = p * f;
+        return weighted / weighted.sum(-1, true);
+      };
+      const auto logp = torch::log_softmax(model.transformer.forward(ids, options)[0], -1);
+      for (int64_t t = 0; t < N; ++t) {
+        const int64_t id = input.target_tokens[t].id;
+        const double expected = (base[P - 1 + t][id] - logp[P - 1 + t][id]).item<double>();
+        largest = std::max(largest, std::abs(expected));
+        worst = std::max(worst, std::abs(expected - e.relevance[t][u.index]));
+      }
+    }
+    EXPECT_GT(largest, 1e-3) << factor;
+    EXPECT_LT(worst, 1e-5) << factor;
+  }
+}
+
+TEST_F(AtmanExplainerTest, FactorsAboveOneAmplifyAsTheDefinitionSays) {
+  AtmanOptions atman;
+  atman.suppression.factor = 4.0;
+  atman.suppression.conceptual_threshold = std::nullopt;
+  expect_matches_definition({}, atman);
+}
+
+TEST_F(AtmanExplainerTest, ContrastIsExactlyZeroAgainstItselfAndNegatesWhenSwapped) {
+  AtmanOptions atman;
+  MethodOptions method;
+  method.atman.suppression.conceptual_threshold = std::nullopt;
+  const ExplainInput foil = make_explain_input(model, "The cat sat on the mat. The dog ran.", " The dog sat");
+  const Explanation same = explain_contrast(model, input, input, {}, method);
+  for (double v : same.total) EXPECT_EQ(v, 0.0);
+  const Explanation forward = explain_contrast(model, input, foil, {}, method);
+  const Explanation swapped = explain_contrast(model, foil, input, {}, method);
+  ASSERT_EQ(forward.total.size(), swapped.total.size());
+  double largest = 0.0;
+  for (size_t u = 0; u < forward.total.size(); ++u) {
+    EXPECT_EQ(forward.total[u], -swapped.total[u]);
+    largest = std::max(largest, std::abs(forward.total[u]));
+  }
+  EXPECT_GT(largest, 1e-3);
+  // Σ target rows − Σ foil rows: the plain explanations' totals subtracted.
+  const Explanation target_only = explain(model, input, {}, method), foil_only = explain(model, foil, {}, method);
+  for (size_t u = 0; u < forward.total.size(); ++u) {
+    EXPECT_NEAR(forward.total[u], target_only.total[u] - foil_only.total[u], 1e-12);
+  }
+}
+
 TEST_F(AtmanExplainerTest, OptionsAreValidated) {
   AtmanOptions bad;
-  bad.suppression.factor = 1.5;
-  EXPECT_THAT(error_message([&] { explain_atman(model, input, {}, bad); }), ::testing::HasSubstr("--factor"));
+  bad.suppression.factor = 100.5;
+  EXPECT_THAT(error_message([&] { explain_atman(model, input, {}, bad); }), ::testing::HasSubstr("[0, 100]"));
+  bad.suppression.factor = 0.0;
+  bad.suppression.mode = SuppressionMode::kLogAdditive;
+  EXPECT_THAT(error_message([&] { explain_atman(model, input, {}, bad); }), ::testing::HasSubstr("log-additive"));
   bad = {};
   bad.suppression.conceptual_threshold = -0.1;
   EXPECT_THAT(error_message([&] { explain_atman(model, input, {}, bad); }),

@@ -72,6 +72,28 @@ TEST_F(UnitsTest, WordUnitsGroupTheTokensOfAWord) {
   EXPECT_EQ(units[3].text, " time");
 }
 
+TEST_F(UnitsTest, AutoPicksTheCoarsestGranularityWithThirtyUnits) {
+  UnitOptions autos;
+  autos.granularity = Granularity::kAuto;
+  auto count = [&](const ExplainInput& input, Granularity g) {
+    UnitOptions options;
+    options.granularity = g;
+    return build_units(input, options).size();
+  };
+  // Few words: not even words reach 30, so tokens.
+  const auto short_input = make_explain_input(model, "Once upon a time there was a cat.", " It");
+  EXPECT_EQ(build_units(short_input, autos).size(), count(short_input, Granularity::kToken));
+  // 30 one-word sentences: sentences (paragraph gives 1), within the tiny model's 128 positions.
+  std::string text;
+  for (int i = 0; i < 30; ++i) text += "A. ";
+  text.pop_back();
+  const auto long_input = make_explain_input(model, text, " He");
+  EXPECT_EQ(count(long_input, Granularity::kSentence), 30u);
+  const auto units = build_units(long_input, autos);
+  ASSERT_EQ(units.size(), 30u);
+  EXPECT_EQ(units[1].text, " A.");
+}
+
 TEST_F(UnitsTest, TargetUnitsCoverTargetWithoutItsLastToken) {
   const auto input = make_explain_input(model, "Tom had a dog.", " The dog ran home");
   UnitOptions options;

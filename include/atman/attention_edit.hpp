@@ -2,7 +2,8 @@
 // The attention manipulation of AtMan (DESIGN.md step 5), passed explicitly to forward():
 // for every query row i, pre-softmax scores s_ik become (s_ik − min_k' s_ik') · f_k, the
 // minimum taken over all key positions before the causal mask. f = 1 everywhere changes
-// nothing, because softmax is shift-invariant.
+// nothing, because softmax is shift-invariant. The log-additive form (Aleph Alpha's API
+// default) adds log f_k instead: attention weights are then multiplied by f before normalising.
 #include <cstdint>
 #include <vector>
 
@@ -16,6 +17,7 @@ struct AttentionEdit {
   torch::Tensor key_factors;
   // Which layers apply the edit: empty means every layer, otherwise one flag per layer.
   std::vector<bool> layers;
+  bool log_additive = false;  // s + log f instead of (s − min s) · f
 
   bool active() const { return key_factors.defined(); }
   bool applies_to(int64_t layer) const {

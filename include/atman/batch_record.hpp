@@ -1,6 +1,7 @@
 #pragma once
 // One line of a batch input (JSONL): {"prompt", "target", optional "id" and per-record
-// overrides of explain options}, or the reason it is not a usable record.
+// overrides of explain options; chat records give "messages" (or "chat"/"system") and
+// "generate" may stand for the target}, or the reason it is not a usable record.
 #include <cstdint>
 #include <optional>
 #include <string>

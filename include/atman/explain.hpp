@@ -20,4 +20,9 @@ struct MethodOptions {
 Explanation explain(const Model& model, const ExplainInput& input, const ExplainOptions& options,
                     const MethodOptions& method);
 
+// Why the target rather than the foil: `input` and `foil` share the prompt (so the units);
+// totals are Σ relevance of the target's tokens − Σ of the foil's.
+Explanation explain_contrast(const Model& model, const ExplainInput& input, const ExplainInput& foil,
+                             const ExplainOptions& options, const MethodOptions& method);
+
 }  // namespace atman

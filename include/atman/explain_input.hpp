@@ -12,9 +12,21 @@
 
 namespace atman {
 
+// Where one message's content sits in a chat prompt (the text its template rendered).
+struct MessageSpan {
+  int64_t message = 0;  // index into the conversation
+  std::string role;     // "system", "user", "assistant", "tool"
+  int64_t start = 0;    // characters into the prompt
+  int64_t length = 0;
+};
+
 struct ExplainInput {
   std::string prompt;
   std::string target;
+  // A chat prompt's message contents, in order; empty for a plain prompt. Units then cover only
+  // these spans: template scaffolding and special tokens are never units.
+  std::vector<MessageSpan> messages;
+  bool target_generated = false;  // the target is the model's own greedy continuation
   std::vector<Token> prompt_tokens;  // BOS first when the model uses one; spans in `prompt`
   std::vector<Token> target_tokens;  // spans in `target`; N >= 1
 
@@ -44,5 +56,20 @@ ForwardOptions target_logit_options(const ExplainInput& input);
 // is tokenized as plain text (tokenizers' split_special_tokens).
 ExplainInput make_explain_input(const Model& model, const std::string& prompt,
                                 const std::string& target, bool split_special = false);
+
+// How a prompt's text becomes tokens.
+struct PromptTokenization {
+  bool add_special = true;     // BOS (or the post-processor's template); false for rendered chats, which carry their own
+  bool split_special = false;  // special-token text is plain text
+};
+ExplainInput make_explain_input(const Model& model, const std::string& prompt, const std::string& target,
+                                const PromptTokenization& tokenization);
+
+// The input of explaining the model's own greedy continuation of `prompt` (up to
+// `max_new_tokens`, stopping at the config's EOS ids and `stop_ids`): the generated ids are
+// explained as they are; the target text and spans come from decoding them after the prompt.
+ExplainInput make_generated_explain_input(const Model& model, const std::string& prompt,
+                                          const PromptTokenization& tokenization, int64_t max_new_tokens,
+                                          const std::vector<int64_t>& stop_ids = {});
 
 }  // namespace atman

@@ -16,7 +16,8 @@ namespace atman {
 struct ExplainSettings {
   std::string method = "atman";              // atman | ig | ixg | attattr
   int64_t steps = 20;                        // path steps of ig and attattr, >= 1
-  double factor = 0.1;                       // AtMan suppression factor, in [0, 1]
+  double factor = 0.1;                       // AtMan suppression factor, in [0, 100] (> 1 amplifies)
+  std::string suppression = "min-shift";     // min-shift | log-additive
   std::string conceptual_threshold = "0.7";  // number in [0, 1], or "off"
   bool modify_factor = true;                 // co-suppressed neighbours get the cosine-scaled factor
   std::string layers = "all";                // AtMan: edited layers, e.g. "0,2,4-7"
@@ -31,7 +32,8 @@ struct ExplainSettings {
   bool split_special = false;    // special-token text in prompt/target is plain text
 
   // Applies the per-record overrides a JSONL record may carry: `method`, `granularity`,
-  // `delimiter`, `factor`, `conceptual_threshold` (a number, or "off"/null), `steps` and `split_special`.
+  // `delimiter`, `factor`, `suppression`, `conceptual_threshold` (a number, or "off"/null), `steps`
+  // and `split_special`.
   // Throws atman::Error naming the field when one has the wrong type.
   void apply_overrides(const nlohmann::json& record);
 };

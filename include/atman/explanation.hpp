@@ -2,6 +2,7 @@
 // The result of any explanation method: what was explained, the units, and the relevance
 // matrix. Writers (text, json, html) only format an Explanation.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,14 @@ struct ExplainOptions {
   bool normalize = false;                        // scale totals so that max |total| = 1
 };
 
+// A foil the target is contrasted with (--contrast): relevance becomes the unit's effect on
+// log p(target) − log p(foil), i.e. ΔCE_target − ΔCE_foil, each summed over its tokens.
+struct Contrast {
+  ExplainInput foil;                           // the same prompt, the foil as target
+  std::vector<std::vector<double>> relevance;  // (N_foil, U), as Explanation::relevance
+  std::vector<double> baseline_logprobs;       // (N_foil)
+};
+
 struct Explanation {
   std::string method;             // "atman", ...
   nlohmann::json params;          // every option that shaped the result
@@ -34,12 +43,13 @@ struct Explanation {
   std::vector<std::vector<double>> relevance;  // (N, U)
   std::vector<double> total;                   // (U) after postprocessing and normalising
   std::vector<double> baseline_logprobs;       // (N) log p(target_t | x[:P+t])
+  std::optional<Contrast> contrast;            // total = Σ target rows − Σ foil rows
 
   // Unit indices by decreasing total (ties by index).
   std::vector<int64_t> ranking() const;
 };
 
-// Fills `total` from `relevance` as `options` ask.
+// Fills `total` from `relevance` (minus the contrast's rows) as `options` ask.
 void compute_totals(Explanation& explanation, const ExplainOptions& options);
 
 // Hash of the model's config.json, so outputs say which model produced them.

@@ -68,7 +68,8 @@ struct ModelConfig {
   // Dimensions of each head that rotary embeddings turn (even).
   int64_t rotary_dim() const { return static_cast<int64_t>(static_cast<double>(head_dim) * partial_rotary_factor); }
   int64_t bos_token_id = 1;               // < 0 when the model has no BOS
-  int64_t eos_token_id = 2;               // < 0 when unknown
+  int64_t eos_token_id = 2;               // < 0 when unknown; the first when config.json lists several
+  std::vector<int64_t> eos_token_ids;     // all of them (instruct models stop at any); may be empty
   std::string torch_dtype = "float32";    // dtype the checkpoint was saved in
 
   // Number of query heads sharing one key/value head.

@@ -9,9 +9,13 @@
 
 namespace atman {
 
-enum class Granularity { kToken, kWord, kSentence, kParagraph, kDelimiter };
+// kMessage: each message content of a chat prompt is one unit. kAuto: the coarsest of
+// paragraph, sentence and word giving at least kAutoMinUnits units, else token (as Aleph
+// Alpha's API chooses).
+enum class Granularity { kToken, kWord, kSentence, kParagraph, kDelimiter, kMessage, kAuto };
+inline constexpr size_t kAutoMinUnits = 30;
 
-// "token" | "word" | "sentence" | "paragraph" | "delimiter"; throws for anything else.
+// "token" | "word" | "sentence" | "paragraph" | "delimiter" | "message" | "auto"; throws for anything else.
 Granularity parse_granularity(const std::string& name);
 std::string granularity_name(Granularity g);
 
@@ -22,6 +26,7 @@ struct Unit {
   int64_t start = 0;                   // characters into `source`
   int64_t length = 0;
   std::string text;                    // the span's text
+  int64_t message = -1;                // chat prompts: the message the unit lies in; -1 otherwise
 };
 
 struct UnitOptions {
@@ -31,7 +36,8 @@ struct UnitOptions {
 };
 
 // Units of the prompt (and, with explain_target, of target[:-1]). Within each text, the spans
-// of the units tile it: every character belongs to exactly one unit. BOS is never a unit.
+// of the units tile it: every character belongs to exactly one unit. BOS is never a unit. In a
+// chat prompt (input.messages) units tile each message's content and nothing else.
 std::vector<Unit> build_units(const ExplainInput& input, const UnitOptions& options);
 
 // Character offsets [0, n) of `text` where a new unit begins, for a text-level granularity.

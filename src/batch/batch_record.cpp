@@ -31,14 +31,20 @@ BatchRecord parse_batch_line(const std::string& text, int64_t line) {
     }
     r.id = nlohmann::ordered_json::parse(id.dump());
   }
+  // A conversation stands for the prompt, a generated reply for the target.
+  const bool has_messages = j.contains("messages"), generates = j.contains("generate");
   for (const char* name : {"prompt", "target"}) {
-    if (!j.contains(name)) return fail("missing_field", std::string("missing field '") + name + "'");
+    const bool optional = std::string(name) == "prompt" ? has_messages : generates;
+    if (!j.contains(name)) {
+      if (optional) continue;
+      return fail("missing_field", std::string("missing field '") + name + "'");
+    }
     if (!j[name].is_string()) {
       return fail("wrong_type", std::string("field '") + name + "' must be a string, got " + j[name].type_name());
     }
   }
-  r.prompt = j["prompt"].get<std::string>();
-  r.target = j["target"].get<std::string>();
+  r.prompt = j.value("prompt", std::string());
+  r.target = j.value("target", std::string());
   r.fields = std::move(j);
   return r;
 }

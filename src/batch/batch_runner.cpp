@@ -3,6 +3,7 @@
 #include <c10/util/Exception.h>
 
 #include "atman/batch_input.hpp"
+#include "atman/explain_request.hpp"
 #include "atman/report.hpp"
 
 namespace atman {
@@ -42,12 +43,17 @@ nlohmann::ordered_json explain_record(const Model& model, const BatchRecord& rec
   try {
     ExplainSettings settings = defaults;
     settings.apply_overrides(record.fields);
+    ExplainRequest request;
+    request.split_special = settings.split_special;
+    request.apply_record(record.fields);
     stage = "invalid_option";
     const ResolvedSettings resolved = resolve_settings(settings, model.transformer.config().num_hidden_layers);
     stage = "invalid_input";
-    const ExplainInput input = make_explain_input(model, record.prompt, record.target, settings.split_special);
+    const PreparedInput prepared = prepare_input(model, request);
     stage = "explain_failed";
-    return batch_result_json(record, explain(model, input, resolved.explain, resolved.method), run_info);
+    return batch_result_json(record, explain_prepared(model, prepared, resolved.explain, resolved.method), run_info);
+  } catch (const ChatTemplateError& e) {
+    return batch_error_json(record, {"template_error", e.what()}, run_info);
   } catch (const c10::Error& e) {
     return batch_error_json(record, {stage, std::string("libtorch: ") + e.what_without_backtrace()}, run_info);
   } catch (const std::exception& e) {

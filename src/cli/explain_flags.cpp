@@ -20,7 +20,12 @@ void add_explain_flags(CLI::App* cmd, ExplainFlags& f, bool with_method) {
         ->capture_default_str();
   }
   cmd->add_option("--steps", s.steps, "path steps of ig and attattr")->capture_default_str();
-  cmd->add_option("--factor", s.factor, "attention to a suppressed unit is multiplied by this, in [0, 1]")
+  cmd->add_option("--factor", s.factor,
+                  "attention to a suppressed unit is multiplied by this, in [0, 100]; above 1 amplifies")
+      ->capture_default_str();
+  cmd->add_option("--suppression", s.suppression,
+                  "how the factor edits pre-softmax scores: min-shift ((s - min s) * f, AtMan) or log-additive "
+                  "(s + log f, Aleph Alpha's API)")
       ->capture_default_str();
   cmd->add_option("--conceptual-threshold", s.conceptual_threshold,
                   "co-suppress positions whose embedding cosine is >= this, in [0, 1]; 'off' disables")
@@ -29,7 +34,8 @@ void add_explain_flags(CLI::App* cmd, ExplainFlags& f, bool with_method) {
                 "co-suppressed neighbours get --factor instead of the cosine-scaled factor");
   cmd->add_option("--layers", s.layers, "layers whose attention is edited, e.g. 0,2,4-7, or 'all'")
       ->capture_default_str();
-  cmd->add_option("--granularity", s.granularity, "units: token, word, sentence or paragraph")
+  cmd->add_option("--granularity", s.granularity, "units: token, word, sentence, paragraph, message (each chat message's content; with --chat), or auto "
+                  "(the coarsest of paragraph/sentence/word giving at least 30 units, else token)")
       ->capture_default_str();
   cmd->add_option("--delimiter", s.delimiter, "custom units: split the text after each occurrence of STR");
   cmd->add_flag("--explain-target", s.explain_target, "also explain target tokens by earlier target tokens");

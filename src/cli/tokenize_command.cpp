@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "atman/batch_input.hpp"
 #include "atman/error.hpp"
@@ -12,6 +13,8 @@
 #include "atman/model.hpp"
 #include "atman/text_format.hpp"
 #include "atman/utf8.hpp"
+#include "atman/chat_prompt.hpp"
+#include "chat_flags.hpp"
 #include "commands.hpp"
 
 namespace atman::cli {
@@ -27,6 +30,7 @@ struct TokenizeOptions {
   bool no_add_special = false;
   bool split_special = false;
   std::string format = "text";
+  ChatFlags chat;
 };
 
 nlohmann::ordered_json tokenization_json(const Tokenizer& tokenizer, const std::string& text,
@@ -45,6 +49,35 @@ nlohmann::ordered_json tokenization_json(const Tokenizer& tokenizer, const std::
   return j;
 }
 
+// --chat: the rendered conversation tokenized as apply_chat_template(tokenize=True) does,
+// special tokens parsed and none added, with where each message's content sits.
+nlohmann::ordered_json chat_tokenization_json(const Tokenizer& tokenizer, const ChatRenderer& renderer,
+                                              const nlohmann::ordered_json& messages, const ChatOptions& options) {
+  const ChatPrompt chat = renderer.render(messages, options);
+  nlohmann::ordered_json j;
+  nlohmann::ordered_json spans = nlohmann::ordered_json::array();
+  for (const MessageSpan& m : chat.messages) {
+    spans.push_back({{"index", m.message}, {"role", m.role}, {"start", m.start}, {"length", m.length}});
+  }
+  j = tokenization_json(tokenizer, chat.text, false, false);
+  j["messages"] = std::move(spans);
+  return j;
+}
+
+// {"messages", "add_generation_prompt"?, "template_vars"?} -> the options of that record.
+ChatOptions record_chat_options(const nlohmann::json& record, const ChatOptions& defaults) {
+  ChatOptions options = defaults;
+  if (record.contains("add_generation_prompt")) {
+    if (!record["add_generation_prompt"].is_boolean()) throw Error("\"add_generation_prompt\" must be a boolean");
+    options.add_generation_prompt = record["add_generation_prompt"].get<bool>();
+  }
+  if (record.contains("template_vars")) {
+    if (!record["template_vars"].is_object()) throw Error("\"template_vars\" must be an object");
+    for (const auto& [name, value] : record["template_vars"].items()) options.template_vars[name] = value;
+  }
+  return options;
+}
+
 void write_text(const nlohmann::ordered_json& j, std::ostream& out) {
   out << "index\tid\tstart\tlength\tpiece\n";
   size_t index = 0;
@@ -61,8 +94,10 @@ std::string dump(const nlohmann::ordered_json& j) {
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-// JSONL in, JSONL out: {"text", "add_special_tokens"?} per line; a bad line gets an error line.
-int64_t tokenize_jsonl(const Tokenizer& tokenizer, const TokenizeOptions& o) {
+// JSONL in, JSONL out: {"text", "add_special_tokens"?} per line, or with --chat {"messages",
+// "add_generation_prompt"?, "template_vars"?}; a bad line gets an error line and the run goes on.
+int64_t tokenize_jsonl(const Tokenizer& tokenizer, const ChatRenderer* renderer, const ChatOptions& chat_options,
+                       const TokenizeOptions& o) {
   std::ifstream in = open_input_file(o.input, "--input");
   int64_t failed = 0;
   std::string text;
@@ -78,6 +113,20 @@ int64_t tokenize_jsonl(const Tokenizer& tokenizer, const TokenizeOptions& o) {
         record = nlohmann::json::parse(text);
       } catch (const nlohmann::json::exception& e) {
         throw Error("line is not valid JSON: " + escape_invalid_utf8(e.what()));
+      }
+      if (renderer != nullptr) {
+        if (!record.is_object() || !record.contains("messages")) {
+          throw Error("a record must be an object with a field \"messages\"");
+        }
+        try {
+          result = chat_tokenization_json(tokenizer, *renderer, nlohmann::ordered_json::parse(record["messages"].dump()),
+                                          record_chat_options(record, chat_options));
+        } catch (const ChatTemplateError& e) {
+          ++failed;
+          result = {{"line", line}, {"error", {{"code", "template_error"}, {"message", e.what()}}}};
+        }
+        std::cout << dump(result) << '\n';
+        continue;
       }
       if (!record.is_object() || !record.contains("text") || !record["text"].is_string()) {
         throw Error("a record must be an object with a string field \"text\"");
@@ -116,7 +165,11 @@ void run_tokenize(const TokenizeOptions& o) {
   check_options([&] {
     if (o.format != "text" && o.format != "json")
       throw Error("unknown format '" + o.format + "' (expected text, json)");
-    if (o.text.empty() + o.text_file.empty() + o.input.empty() != 2) {
+    if (o.chat.chat) {
+      if (o.chat.messages_file.empty() == o.input.empty() || !o.text.empty() || !o.text_file.empty()) {
+        throw Error("with --chat give exactly one of --messages and --input");
+      }
+    } else if (o.text.empty() + o.text_file.empty() + o.input.empty() != 2) {
       throw Error("give exactly one of --text, --text-file and --input");
     }
     if (o.stats && !o.input.empty()) throw Error("--stats takes --text or --text-file");
@@ -124,18 +177,22 @@ void run_tokenize(const TokenizeOptions& o) {
   const std::filesystem::path file =
       o.tokenizer.empty() ? Tokenizer::file_for_model(o.model) : std::filesystem::path(o.tokenizer);
   const Tokenizer tokenizer = Tokenizer::load(file);
+  const ChatOptions chat_options = check_options([&] { return o.chat.to_options(); });
+  std::optional<ChatRenderer> renderer;
+  if (o.chat.chat) renderer.emplace(ChatRenderer::for_model(o.model, chat_options));
   const std::string text = o.text_file.empty()
                                ? o.text
                                : read_file_capped(o.text_file, "--text-file", kMaxTextFileBytes);
   if (o.stats) return print_stats(tokenizer, text, o);
   if (!o.input.empty()) {
-    const int64_t failed = tokenize_jsonl(tokenizer, o);
+    const int64_t failed = tokenize_jsonl(tokenizer, renderer ? &*renderer : nullptr, chat_options, o);
     if (failed > 0)
       throw Error(std::to_string(failed) + " record(s) of '" + o.input +
                   "' failed (error lines in the output)");
     return;
   }
-  const auto j = tokenization_json(tokenizer, text, !o.no_add_special, o.split_special);
+  const auto j = renderer ? chat_tokenization_json(tokenizer, *renderer, read_messages_file(o.chat.messages_file), chat_options)
+                          : tokenization_json(tokenizer, text, !o.no_add_special, o.split_special);
   if (o.format == "json") {
     std::cout << dump(j) << '\n';
   } else {
@@ -164,6 +221,7 @@ void setup_tokenize(CLI::App& app) {
   cmd->add_flag("--split-special", o->split_special,
                 "special-token text is plain text (split_special_tokens)");
   cmd->add_option("--format", o->format, "text or json")->capture_default_str();
+  add_chat_flags(cmd, o->chat);
   cmd->callback([o] { run_tokenize(*o); });
 }
 

@@ -8,6 +8,7 @@
 #include "atman/batch_record.hpp"
 #include "atman/bench.hpp"
 #include "atman/error.hpp"
+#include "atman/explain_request.hpp"
 #include "atman/utf8.hpp"
 
 namespace atman {
@@ -20,11 +21,18 @@ RecordEvaluation evaluate_method(const Model& model, const BatchRecord& record, 
   ExplainSettings settings = options.settings;
   settings.apply_overrides(record.fields);
   settings.method = method;
+  ExplainRequest request;
+  request.split_special = settings.split_special;
+  request.apply_record(record.fields);
   code = "invalid_option";
+  if (!request.contrast.empty()) throw Error("eval scores the target alone: drop 'contrast'");
+  if (request.chat && record.fields.contains("gold")) {
+    throw Error("gold spans count characters of a plain prompt: chat records cannot carry 'gold'");
+  }
   const ResolvedSettings resolved = resolve_settings(settings, model.transformer.config().num_hidden_layers);
   if (resolved.explain.units.explain_target) throw Error("eval removes prompt units only: drop --explain-target");
   code = "invalid_input";
-  const ExplainInput input = make_explain_input(model, record.prompt, record.target, settings.split_special);
+  const ExplainInput input = prepare_input(model, request).input;
   std::vector<CharSpan> gold;
   if (record.fields.contains("gold")) gold = parse_gold_spans(record.fields["gold"], count_code_points(record.prompt));
 

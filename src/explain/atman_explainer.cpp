@@ -95,6 +95,7 @@ Explanation explain_atman(const Model& model, const ExplainInput& input,
   const auto baseline_ce = -target_log_probs(model.transformer.forward(ids, baseline), targets)[0];  // (N)
 
   AttentionEdit edit;
+  edit.log_additive = atman.suppression.mode == SuppressionMode::kLogAdditive;
   if (!atman.layers.empty()) {
     edit.layers.assign(static_cast<size_t>(config.num_hidden_layers), false);
     for (int64_t l : atman.layers) edit.layers[static_cast<size_t>(l)] = true;
@@ -167,6 +168,7 @@ Explanation explain_atman(const Model& model, const ExplainInput& input,
   for (int64_t t = 0; t < N; ++t) e.baseline_logprobs.push_back(-base[t].item<double>());
 
   e.params = {{"factor", atman.suppression.factor},
+              {"suppression", suppression_mode_name(atman.suppression.mode)},
               {"conceptual_threshold", atman.suppression.conceptual_threshold
                                            ? nlohmann::json(*atman.suppression.conceptual_threshold)
                                            : nlohmann::json("off")},

@@ -62,4 +62,23 @@ Explanation explain(const Model& model, const ExplainInput& input, const Explain
   return e;
 }
 
+Explanation explain_contrast(const Model& model, const ExplainInput& input, const ExplainInput& foil,
+                             const ExplainOptions& options, const MethodOptions& method) {
+  if (options.units.explain_target) throw Error("--contrast cannot be combined with --explain-target (units would differ)");
+  auto ids = [](const std::vector<Token>& tokens) {
+    std::vector<int64_t> out;
+    for (const auto& t : tokens) out.push_back(t.id);
+    return out;
+  };
+  if (ids(input.prompt_tokens) != ids(foil.prompt_tokens)) {
+    throw Error("the target and the foil split the prompt's last token differently; end the prompt at a word boundary");
+  }
+  Explanation e = explain(model, input, options, method);
+  const Explanation f = explain(model, foil, options, method);
+  e.contrast = Contrast{foil, f.relevance, f.baseline_logprobs};
+  e.params["contrast"] = foil.target;
+  compute_totals(e, options);
+  return e;
+}
+
 }  // namespace atman

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "atman/error.hpp"
+#include "atman/generate.hpp"
 #include "atman/utf8.hpp"
 
 namespace atman {
@@ -50,6 +51,12 @@ const Token& ExplainInput::input_token(int64_t position) const {
 
 ExplainInput make_explain_input(const Model& model, const std::string& prompt,
                                 const std::string& target, bool split_special) {
+  return make_explain_input(model, prompt, target, PromptTokenization{true, split_special});
+}
+
+ExplainInput make_explain_input(const Model& model, const std::string& prompt, const std::string& target,
+                                const PromptTokenization& tokenization) {
+  const bool split_special = tokenization.split_special;
   if (prompt.empty()) throw Error("the prompt is empty");
   if (target.empty()) throw Error("the target is empty");
   require_valid_utf8(prompt, "the prompt");
@@ -63,7 +70,7 @@ ExplainInput make_explain_input(const Model& model, const std::string& prompt,
   in.prompt = prompt;
   in.target = target;
 
-  const bool add_bos = model.transformer.config().bos_token_id >= 0;
+  const bool add_bos = tokenization.add_special && model.transformer.config().bos_token_id >= 0;
   const auto joint = model.tokenizer.encode(prompt + target, add_bos, split_special);
   const auto boundary = static_cast<int64_t>(prompt.size());
   bool straddles = false;
@@ -98,6 +105,56 @@ ExplainInput make_explain_input(const Model& model, const std::string& prompt,
                 " tokens together, longer than the model's max_position_embeddings (" +
                 std::to_string(limit) + ")");
   }
+  return in;
+}
+
+ExplainInput make_generated_explain_input(const Model& model, const std::string& prompt,
+                                          const PromptTokenization& tokenization, int64_t max_new_tokens,
+                                          const std::vector<int64_t>& stop_ids) {
+  if (max_new_tokens <= 0) throw Error("--generate must be at least 1 token, got " + std::to_string(max_new_tokens));
+  if (prompt.empty()) throw Error("the prompt is empty");
+  require_valid_utf8(prompt, "the prompt");
+  const int64_t limit = model.transformer.config().max_position_embeddings;
+  if (model.tokenizer.surely_longer_than(prompt, limit)) {
+    throw Error("the prompt is more than " + std::to_string(limit) + " tokens, longer than the model's max_position_embeddings");
+  }
+  const bool add_bos = tokenization.add_special && model.transformer.config().bos_token_id >= 0;
+  ExplainInput in;
+  in.prompt = prompt;
+  in.prompt_tokens = model.tokenizer.encode(prompt, add_bos, tokenization.split_special);
+  in.target_generated = true;
+  if (static_cast<int64_t>(in.prompt_tokens.size()) >= limit) {
+    throw Error("the prompt is " + std::to_string(in.prompt_tokens.size()) + " tokens, leaving no room to generate "
+                "within the model's max_position_embeddings (" + std::to_string(limit) + ")");
+  }
+  std::vector<int64_t> ids;
+  for (const auto& t : in.prompt_tokens) ids.push_back(t.id);
+  GenerateOptions generate;
+  generate.max_new_tokens = max_new_tokens;
+  generate.stop_ids = stop_ids;
+  const std::vector<int64_t> target_ids = generate_greedy_ids(model, ids, generate);
+  if (target_ids.empty()) throw Error("the model ended its reply at once (its first token is EOS): nothing to explain");
+  // Decoding prompt + the first k ids and cutting the prompt's decoding off gives each target
+  // token's span; a tokenizer whose decoding is not prefix-stable gets empty spans, not wrong ones.
+  const std::string prompt_text = model.tokenizer.decode(ids);
+  std::string previous;
+  for (const int64_t id : target_ids) {
+    ids.push_back(id);
+    const std::string full = model.tokenizer.decode(ids);
+    const bool stable = full.compare(0, prompt_text.size(), prompt_text) == 0 &&
+                        full.compare(prompt_text.size(), previous.size(), previous) == 0;
+    const std::string text = stable ? full.substr(prompt_text.size()) : previous;
+    Token t;
+    t.id = id;
+    t.piece = model.tokenizer.piece(id);
+    t.start = count_code_points(previous);
+    t.length = count_code_points(text) - t.start;
+    t.byte_start = static_cast<int64_t>(previous.size());
+    t.byte_length = static_cast<int64_t>(text.size()) - t.byte_start;
+    in.target_tokens.push_back(t);
+    previous = text;
+  }
+  in.target = previous;
   return in;
 }
 

@@ -26,6 +26,7 @@ void ExplainSettings::apply_overrides(const nlohmann::json& record) {
   if (record.contains("granularity")) granularity = field<std::string>(record, "granularity", "a string");
   if (record.contains("delimiter")) delimiter = field<std::string>(record, "delimiter", "a string");
   if (record.contains("factor")) factor = field<double>(record, "factor", "a number");
+  if (record.contains("suppression")) suppression = field<std::string>(record, "suppression", "a string");
   if (record.contains("steps")) steps = field<int64_t>(record, "steps", "an integer");
   if (record.contains("split_special")) split_special = field<bool>(record, "split_special", "a boolean");
   if (record.contains("conceptual_threshold")) {
@@ -67,6 +68,7 @@ ResolvedSettings resolve_settings(const ExplainSettings& s, std::optional<int64_
   r.method.gradient.validate();
   AtmanOptions& atman = r.method.atman;
   atman.suppression.factor = s.factor;
+  atman.suppression.mode = parse_suppression_mode(s.suppression);
   atman.suppression.conceptual_threshold = parse_conceptual_threshold(s.conceptual_threshold);
   atman.suppression.modify_factor = s.modify_factor;
   atman.suppression.validate();

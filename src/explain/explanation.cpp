@@ -38,14 +38,22 @@ std::vector<int64_t> Explanation::ranking() const {
 
 void compute_totals(Explanation& e, const ExplainOptions& options) {
   const size_t U = e.units.size();
-  e.total.assign(U, 0.0);
-  for (const auto& row : e.relevance) {
-    for (size_t u = 0; u < U; ++u) {
-      const double r = row[u];
-      e.total[u] += options.postprocess == Postprocess::kAbsolute ? std::abs(r)
-                    : options.postprocess == Postprocess::kSquare ? r * r
-                                                                  : r;
+  auto summed = [&](const std::vector<std::vector<double>>& rows) {
+    std::vector<double> sums(U, 0.0);
+    for (const auto& row : rows) {
+      for (size_t u = 0; u < U; ++u) {
+        const double r = row[u];
+        sums[u] += options.postprocess == Postprocess::kAbsolute ? std::abs(r)
+                   : options.postprocess == Postprocess::kSquare ? r * r
+                                                                 : r;
+      }
     }
+    return sums;
+  };
+  e.total = summed(e.relevance);
+  if (e.contrast) {  // summed apart, so that swapping target and foil negates exactly
+    const auto foil = summed(e.contrast->relevance);
+    for (size_t u = 0; u < U; ++u) e.total[u] -= foil[u];
   }
   if (options.normalize) {
     double peak = 0.0;

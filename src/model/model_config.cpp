@@ -90,6 +90,14 @@ ModelConfig ModelConfig::from_json(const json& file_json, const std::string& fil
   read_family_fields(j, source, c);
   c.bos_token_id = int_field(j, "bos_token_id", source, false, -1);
   c.eos_token_id = int_field(j, "eos_token_id", source, false, -1);
+  if (auto eos = j.find("eos_token_id"); eos != j.end() && eos->is_array()) {
+    for (const auto& id : *eos) {
+      if (!id.is_number_integer()) throw Error(source + ": field 'eos_token_id' must list integers, got " + eos->dump());
+      c.eos_token_ids.push_back(id.get<int64_t>());
+    }
+  } else if (c.eos_token_id >= 0) {
+    c.eos_token_ids = {c.eos_token_id};
+  }
   if (auto tie = j.find("tie_word_embeddings"); tie != j.end() && !tie->is_null()) {
     if (!tie->is_boolean()) throw Error(source + ": field 'tie_word_embeddings' must be a boolean");
     c.tie_word_embeddings = tie->get<bool>();
@@ -156,7 +164,7 @@ json ModelConfig::to_json() const {
          {"tie_word_embeddings", tie_word_embeddings},
          {"partial_rotary_factor", partial_rotary_factor},
          {"bos_token_id", bos_token_id},
-         {"eos_token_id", eos_token_id},
+         {"eos_token_id", eos_token_ids.size() > 1 ? json(eos_token_ids) : json(eos_token_id)},
          {"torch_dtype", torch_dtype}};
   if (!sliding_layers.empty()) {
     json types = json::array();

@@ -157,13 +157,17 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
   if (options.edit != nullptr && options.edit->applies_to(layer)) {
     const auto& factors = options.edit->key_factors;  // (B or 1, S)
     const auto f = factors.to(scores.scalar_type()).view({factors.size(0), 1, 1, S});
-    // Shift so every score is >= 0 (the minimum runs over all S keys, before the causal mask),
-    // so that a factor < 1 always lowers attention.
-    const auto minimum = std::get<0>(scores.min(-1, /*keepdim=*/true));
-    if (torch::GradMode::is_enabled()) {
-      scores = (scores - minimum) * f;  // autograd needs the unshifted scores for min()
+    // Min-shift: every score >= 0 first (the minimum runs over all S keys, before the causal
+    // mask), so that a factor < 1 always lowers attention.
+    if (options.edit->log_additive) {
+      scores = torch::GradMode::is_enabled() ? scores + f.log() : scores.add_(f.log());
     } else {
-      scores.sub_(minimum).mul_(f);  // in place: the scores are the largest tensor of a layer
+      const auto minimum = std::get<0>(scores.min(-1, /*keepdim=*/true));
+      if (torch::GradMode::is_enabled()) {
+        scores = (scores - minimum) * f;  // autograd needs the unshifted scores for min()
+      } else {
+        scores.sub_(minimum).mul_(f);  // in place: the scores are the largest tensor of a layer
+      }
     }
   }
   scores.masked_fill_(tables.blocked, -std::numeric_limits<float>::infinity());

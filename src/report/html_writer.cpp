@@ -65,7 +65,7 @@ if (linked) show(+linked[1]);
 
 }  // namespace
 
-void write_html(const Explanation& e, std::ostream& out) {
+void write_html(const Explanation& e, std::ostream& out, bool per_target_token) {
   const ExplainInput& in = e.input;
   double peak = 0.0;
   for (double v : e.total) peak = std::max(peak, std::abs(v));
@@ -91,8 +91,19 @@ void write_html(const Explanation& e, std::ostream& out) {
         << background(v, peak) << "\" title=\"unit " << u.index << ": " << format_value(v) << "\">"
         << escape_markup(u.text) << "</span>";
   };
-  for (const Unit& u : e.units) {
-    if (u.source == "prompt") unit_span(u);
+  if (in.messages.empty()) {
+    for (const Unit& u : e.units) {
+      if (u.source == "prompt") unit_span(u);
+    }
+  } else {  // a conversation: each message under its role, the target as the assistant's reply
+    for (const MessageSpan& m : in.messages) {
+      out << "<div class=\"message\"><b>" << escape_markup(m.role) << ":</b> ";
+      for (const Unit& u : e.units) {
+        if (u.source == "prompt" && u.message == m.message) unit_span(u);
+      }
+      out << "</div>";
+    }
+    out << "<b>assistant:</b> ";
   }
   out << "<span class=\"target\">";
   size_t target_done = 0;
@@ -102,7 +113,12 @@ void write_html(const Explanation& e, std::ostream& out) {
     target_done = static_cast<size_t>(in.target_tokens.back().byte_start);
   }
   out << "<u>" << escape_markup(in.target.substr(target_done)) << "</u></span></div>\n";
-  out << "<p class=\"target\">Underlined: the target; log p per token: ";
+  if (e.contrast) {
+    out << "<p>Contrasted with the foil <u>" << escape_markup(e.contrast->foil.target)
+        << "</u>: totals are the effect on log p(target) &minus; log p(foil).</p>\n";
+  }
+  out << "<p class=\"target\">Underlined: the target" << (in.target_generated ? " (the model's own continuation)" : "")
+      << "; log p per token: ";
   for (size_t t = 0; t < e.baseline_logprobs.size(); ++t) {
     out << (t ? ", " : "") << "<code>" << escape_markup(in.target_tokens[t].piece) << "</code> "
         << format_value(e.baseline_logprobs[t]);
@@ -122,7 +138,8 @@ void write_html(const Explanation& e, std::ostream& out) {
   std::string payload = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   for (size_t at; (at = payload.find("</")) != std::string::npos;) payload.replace(at, 2, "<\\/");
   out << "<script type=\"application/json\" id=\"atman-data\">" << payload << "</script>\n";
-  out << "<script>" << kScript << "</script>\n</body></html>\n";
+  out << "<script>" << kScript << (per_target_token && in.target_length() > 0 ? "show(0);\n" : "")
+      << "</script>\n</body></html>\n";
 }
 
 }  // namespace atman

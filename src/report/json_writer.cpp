@@ -46,6 +46,14 @@ ordered_json explanation_to_json(const Explanation& e) {
   j["params"] = ordered_json::parse(e.params.dump());
   j["prompt"] = in.prompt;
   j["target"] = in.target;
+  if (in.target_generated) j["target_generated"] = true;
+  if (!in.messages.empty()) {  // chat: where each message's content sits in the rendered prompt
+    ordered_json messages = ordered_json::array();
+    for (const MessageSpan& m : in.messages) {
+      messages.push_back({{"index", m.message}, {"role", m.role}, {"start", m.start}, {"length", m.length}});
+    }
+    j["messages"] = std::move(messages);
+  }
   ordered_json input_tokens = ordered_json::array();
   for (int64_t i = 0; i < in.input_length(); ++i) {
     input_tokens.push_back(token_json(i, in.input_token(i), i < in.prompt_length() ? "prompt" : "target"));
@@ -64,6 +72,7 @@ ordered_json explanation_to_json(const Explanation& e) {
                      {"start", u.start},
                      {"length", u.length},
                      {"text", u.text}});
+    if (u.message >= 0) units.back()["message"] = u.message;
   }
   j["units"] = std::move(units);
   ordered_json relevance = ordered_json::array();
@@ -71,6 +80,19 @@ ordered_json explanation_to_json(const Explanation& e) {
   j["relevance"] = std::move(relevance);
   j["total"] = numbers(e.total);
   j["baseline_logprobs"] = numbers(e.baseline_logprobs);
+  if (e.contrast) {  // total = Σ relevance − Σ contrast.relevance
+    ordered_json foil_tokens = ordered_json::array();
+    const auto& foil = e.contrast->foil;
+    for (int64_t i = 0; i < foil.target_length(); ++i) {
+      foil_tokens.push_back(token_json(i, foil.target_tokens[static_cast<size_t>(i)], nullptr));
+    }
+    ordered_json foil_relevance = ordered_json::array();
+    for (const auto& row : e.contrast->relevance) foil_relevance.push_back(numbers(row));
+    j["contrast"] = {{"foil", foil.target},
+                     {"foil_tokens", std::move(foil_tokens)},
+                     {"relevance", std::move(foil_relevance)},
+                     {"baseline_logprobs", numbers(e.contrast->baseline_logprobs)}};
+  }
   return j;
 }
 

@@ -34,13 +34,24 @@ double target_logprob(const Explanation& e) {
   return sum;
 }
 
-void write_table(const Explanation& e, std::ostream& out, size_t rows) {
-  out << "rank\tunit\tsource\tstart\tlength\ttotal\ttext\n";
+// With `per_target_token`, one column per target token ("t0 <piece>") before the text.
+void write_table(const Explanation& e, std::ostream& out, size_t rows, bool per_target_token) {
+  out << "rank\tunit\tsource\tstart\tlength\ttotal";
+  if (per_target_token) {
+    for (size_t t = 0; t < e.relevance.size(); ++t) {
+      out << "\tt" << t << ' ' << escape_control_characters(e.input.target_tokens[t].piece);
+    }
+  }
+  out << "\ttext\n";
   const auto order = e.ranking();
   for (size_t r = 0; r < std::min(rows, order.size()); ++r) {
     const Unit& u = e.units[static_cast<size_t>(order[r])];
     out << r + 1 << '\t' << u.index << '\t' << u.source << '\t' << u.start << '\t' << u.length
-        << '\t' << format_fixed(e.total[static_cast<size_t>(u.index)], 6) << "\t\"" << escape_control_characters(u.text) << "\"\n";
+        << '\t' << format_fixed(e.total[static_cast<size_t>(u.index)], 6);
+    if (per_target_token) {
+      for (const auto& row : e.relevance) out << '\t' << format_fixed(row[static_cast<size_t>(u.index)], 6);
+    }
+    out << "\t\"" << escape_control_characters(u.text) << "\"\n";
   }
 }
 
@@ -53,12 +64,15 @@ ReportFormat parse_report_format(const std::string& name) {
   throw Error("unknown format '" + name + "' (expected text, json, html)");
 }
 
-void write_text(const Explanation& e, std::ostream& out, bool ansi_colors, int top_k) {
+void write_text(const Explanation& e, std::ostream& out, bool ansi_colors, int top_k, bool per_target_token) {
   const ExplainInput& in = e.input;
   if (!ansi_colors) {
     out << "# method " << e.method << ", " << e.units.size() << " units, target log p "
-        << format_fixed(target_logprob(e), 4) << " over " << in.target_length() << " tokens\n";
-    write_table(e, out, e.units.size());
+        << format_fixed(target_logprob(e), 4) << " over " << in.target_length() << " tokens"
+        << (in.target_generated ? " (generated: \"" + escape_control_characters(in.target) + "\")" : "");
+    if (e.contrast) out << ", contrasted with \"" << escape_control_characters(e.contrast->foil.target) << "\"";
+    out << "\n";
+    write_table(e, out, e.units.size(), per_target_token);
     return;
   }
   const double peak = peak_magnitude(e.total);
@@ -76,18 +90,25 @@ void write_text(const Explanation& e, std::ostream& out, bool ansi_colors, int t
   }
   out << escape_control_characters(in.target.substr(plain_from), true) << "\"";
   out << "\n(log p of the target: " << format_fixed(target_logprob(e), 4) << " over "
-      << in.target_length() << " tokens; method " << e.method << ")\n\nTop units:\n";
-  write_table(e, out, static_cast<size_t>(std::max(top_k, 1)));
+      << in.target_length() << " tokens" << (in.target_generated ? ", the model's own continuation" : "")
+      << "; method " << e.method << ")\n";
+  if (e.contrast) {
+    out << "Contrasted with: \"" << escape_control_characters(e.contrast->foil.target, true)
+        << "\" (totals: effect on log p(target) - log p(foil))\n";
+  }
+  out << "\nTop units:\n";
+  write_table(e, out, static_cast<size_t>(std::max(top_k, 1)), per_target_token);
 }
 
-void write_report(const Explanation& e, ReportFormat format, std::ostream& out, bool ansi_colors) {
+void write_report(const Explanation& e, ReportFormat format, std::ostream& out, bool ansi_colors,
+                  bool per_target_token) {
   switch (format) {
-    case ReportFormat::kText: write_text(e, out, ansi_colors); break;
+    case ReportFormat::kText: write_text(e, out, ansi_colors, 10, per_target_token); break;
     case ReportFormat::kJson:
       out << explanation_to_json(e).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
           << "\n";
       break;
-    case ReportFormat::kHtml: write_html(e, out); break;
+    case ReportFormat::kHtml: write_html(e, out, per_target_token); break;
   }
 }
 

@@ -49,8 +49,8 @@ atman_cli_test(explain_missing_prompt 1 "error: the prompt is empty"
   -- ${ATMAN_EXE} explain --target ${TOM_TARGET})
 atman_cli_test(explain_target_without_tokens 1 "error: the target ' ' yields no tokens"
   -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target " ")
-atman_cli_test(explain_factor_out_of_range 2 "error: --factor must lie in \\[0, 1\\], got 1.5"
-  -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --factor 1.5)
+atman_cli_test(explain_factor_out_of_range 2 "error: --factor must lie in \\[0, 100\\], got 150"
+  -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --factor 150)
 atman_cli_test(explain_threshold_out_of_range 2 "error: --conceptual-threshold must lie in \\[0, 1\\]"
   -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --conceptual-threshold 2)
 atman_cli_test(explain_threshold_not_a_number 2 "error: --conceptual-threshold must be a number"
@@ -159,3 +159,38 @@ atman_cli_test(tokenize_invalid_utf8 1 "error: .*not valid UTF-8: byte 0xFF at b
 add_test(NAME cli_explain_with_tokenizer_json
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/tokenizer_json_model_test.sh ${ATMAN_EXE} ${HF_FIXTURES} ${CMAKE_CURRENT_BINARY_DIR}/tokenizer_json_model)
 set_tests_properties(cli_explain_with_tokenizer_json PROPERTIES LABELS cli)
+
+# Chat prompts (issue 17) on the embedded model with templates from tests/data/chat: what works,
+# and one clear error for each kind of bad input.
+set(CHAT ${DATA}/chat)
+atman_cli_test(chat_units_are_message_contents 0 "\"messages\":\\[\\{\"index\":0,\"role\":\"system\".*\"text\":\"Tom\",\"message\":0"
+  -- ${ATMAN_EXE} explain --chat --chat-template ${CHAT}/plain_roles.jinja --messages ${CHAT}/conversation.json
+     --target " Tom went" --granularity word --format json)
+atman_cli_test(chat_message_granularity 0 "\"length\":20,\"text\":\"Tom is a little boy.\",\"message\":0\\}"
+  -- ${ATMAN_EXE} explain --chat --chat-template ${CHAT}/plain_roles.jinja --messages ${CHAT}/conversation.json
+     --target " Tom went" --granularity message --format json)
+atman_cli_test(chat_without_template 1 "error: model '.*stories260K' has no chat template"
+  -- ${ATMAN_EXE} explain --chat --prompt "Who is Tom?" --target " Tom")
+atman_cli_test(chat_template_syntax_error 1 "error: .*syntax_error.jinja.*line 2"
+  -- ${ATMAN_EXE} explain --chat --chat-template ${CHAT}/syntax_error.jinja --prompt "Who is Tom?" --target " Tom")
+atman_cli_test(chat_template_raises 1 "error: .*System role not supported"
+  -- ${ATMAN_EXE} explain --chat --chat-template ${CHAT}/no_system.jinja --system "Be brief." --prompt "Who is Tom?" --target " Tom")
+atman_cli_test(chat_unknown_role 1 "error: message 0 has the unknown role 'narrator'"
+  -- ${ATMAN_EXE} explain --chat --chat-template ${CHAT}/plain_roles.jinja --messages ${CHAT}/unknown_role.json --target " Tom")
+atman_cli_test(chat_flags_need_chat 2 "need --chat"
+  -- ${ATMAN_EXE} explain --system "Be brief." --prompt "Who is Tom?" --target " Tom")
+atman_cli_test(generate_zero_refused 2 "--generate must be at least 1 token, got 0"
+  -- ${ATMAN_EXE} explain --prompt "Who is Tom?" --generate 0)
+atman_cli_test(generate_explains_own_continuation 0 "\"target\":\" She loved[^\"]*\",\"target_generated\":true"
+  -- ${ATMAN_EXE} explain --prompt "Once upon a time, there was a little girl named Lily." --generate 6 --format json)
+atman_cli_test(contrast_against_itself_is_zero 0 "\"total\":\\[0(\\.0)?(,0(\\.0)?)+\\]"
+  -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target " Tom" --contrast " Tom" --format json)
+# The raising record comes first: the second record's line shows the run went on.
+atman_cli_test(tokenize_chat_jsonl_template_error 1 "\"code\":\"template_error\",\"message\":\"System role not supported\""
+  -- ${ATMAN_EXE} tokenize --chat --chat-template ${CHAT}/no_system.jinja --input ${CHAT}/conversations.jsonl --format json)
+atman_cli_test(tokenize_chat_jsonl_goes_on 1 "^\\{\"text\":\"Who is Tom\\?\\\\n\""
+  -- ${ATMAN_EXE} tokenize --chat --chat-template ${CHAT}/no_system.jinja --input ${CHAT}/conversations.jsonl --format json)
+atman_cli_test(target_granularity_token_columns 0 "rank\tunit\tsource\tstart\tlength\ttotal\tt0 ▁T\tt1 om\ttext"
+  -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target " Tom" --target-granularity token)
+atman_cli_test(log_additive_amplifying 0 "\"factor\":2\\.0,.*\"suppression\":\"log-additive\""
+  -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target " Tom" --suppression log-additive --factor 2 --format json)

@@ -1,0 +1,47 @@
+#pragma once
+// What to explain, as a command line or a batch record gives it: a plain or chat prompt, the
+// target or the model's own continuation, and an optional foil. `explain`, `batch` and `eval`
+// turn requests into inputs the same way.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "atman/chat_prompt.hpp"
+#include "atman/explain.hpp"
+
+namespace atman {
+
+struct ExplainRequest {
+  std::string prompt;  // the text, or with `chat` the user's message
+  std::string target;  // empty with generate > 0
+  bool chat = false;
+  std::string system;                  // chat: a system message before the user's
+  nlohmann::ordered_json messages;     // chat: the whole conversation (null: system + prompt)
+  ChatOptions chat_options;
+  int64_t generate = 0;                // > 0: explain the model's own greedy continuation instead
+  std::string contrast;                // a foil, when not empty
+  bool split_special = false;
+
+  // A batch record's `chat`, `system`, `messages`, `generate`, `contrast` (and `prompt`,
+  // `target`). Throws atman::Error naming a field of the wrong type.
+  void apply_record(const nlohmann::json& record);
+  // Throws atman::Error when what to explain is missing or contradictory (before a model loads).
+  void validate() const;
+};
+
+struct PreparedInput {
+  ExplainInput input;
+  std::optional<ExplainInput> foil;
+};
+
+// Renders and tokenizes (and generates) as the request says. Throws atman::Error naming the
+// problem: a template that raises, a prompt too long for the model, an empty reply.
+PreparedInput prepare_input(const Model& model, const ExplainRequest& request);
+
+// explain(), or explain_contrast() when the request has a foil.
+Explanation explain_prepared(const Model& model, const PreparedInput& prepared, const ExplainOptions& options,
+                             const MethodOptions& method);
+
+}  // namespace atman

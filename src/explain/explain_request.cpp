@@ -1,0 +1,76 @@
+#include "atman/explain_request.hpp"
+
+#include "atman/error.hpp"
+
+namespace atman {
+namespace {
+
+template <typename T>
+void read_field(const nlohmann::json& record, const char* name, T& out, bool (nlohmann::json::*is)() const noexcept,
+                const char* expected) {
+  auto it = record.find(name);
+  if (it == record.end()) return;
+  if (!((*it).*is)()) throw Error("field '" + std::string(name) + "' must be " + expected + ", got " + it->dump());
+  out = it->get<T>();
+}
+
+}  // namespace
+
+void ExplainRequest::apply_record(const nlohmann::json& record) {
+  read_field(record, "prompt", prompt, &nlohmann::json::is_string, "a string");
+  read_field(record, "target", target, &nlohmann::json::is_string, "a string");
+  read_field(record, "chat", chat, &nlohmann::json::is_boolean, "a boolean");
+  read_field(record, "system", system, &nlohmann::json::is_string, "a string");
+  read_field(record, "generate", generate, &nlohmann::json::is_number_integer, "an integer");
+  read_field(record, "contrast", contrast, &nlohmann::json::is_string, "a string");
+  if (record.contains("messages")) {
+    messages = nlohmann::ordered_json::parse(record["messages"].dump());
+    chat = true;  // a conversation is a chat
+  }
+  if (record.contains("system")) chat = true;
+  read_field(record, "add_generation_prompt", chat_options.add_generation_prompt, &nlohmann::json::is_boolean,
+             "a boolean");
+  if (record.contains("template_vars")) {
+    if (!record["template_vars"].is_object()) throw Error("field 'template_vars' must be an object");
+    for (const auto& [name, value] : record["template_vars"].items()) chat_options.template_vars[name] = value;
+  }
+}
+
+void ExplainRequest::validate() const {
+  if (generate < 0) throw Error("--generate must be at least 1 token, got " + std::to_string(generate));
+  if (generate > 0 && !target.empty()) {
+    throw Error("--generate explains the model's own continuation: give no target with it");
+  }
+  if (generate == 0 && target.empty()) throw Error("the target is empty (give a target, or --generate N)");
+  if (!chat && !system.empty()) throw Error("a system message needs a chat prompt (--chat)");
+  const bool has_conversation = chat && !messages.is_null();
+  if (prompt.empty() && !has_conversation) throw Error("the prompt is empty");
+}
+
+PreparedInput prepare_input(const Model& model, const ExplainRequest& request) {
+  request.validate();
+  PreparedInput out;
+  if (!request.chat) {
+    const PromptTokenization tokenization{true, request.split_special};
+    out.input = request.generate > 0
+                    ? make_generated_explain_input(model, request.prompt, tokenization, request.generate)
+                    : make_explain_input(model, request.prompt, request.target, tokenization);
+    if (!request.contrast.empty()) out.foil = make_explain_input(model, request.prompt, request.contrast, tokenization);
+    return out;
+  }
+  const ChatRenderer renderer = ChatRenderer::for_model(model.dir, request.chat_options);
+  const ChatPrompt chat =
+      renderer.render(request.messages.is_null() ? conversation_of(request.system, request.prompt) : request.messages);
+  out.input = request.generate > 0 ? make_chat_generated_input(model, renderer, chat, request.generate, request.split_special)
+                                   : make_chat_explain_input(model, chat, request.target, request.split_special);
+  if (!request.contrast.empty()) out.foil = make_chat_explain_input(model, chat, request.contrast, request.split_special);
+  return out;
+}
+
+Explanation explain_prepared(const Model& model, const PreparedInput& prepared, const ExplainOptions& options,
+                             const MethodOptions& method) {
+  if (prepared.foil) return explain_contrast(model, prepared.input, *prepared.foil, options, method);
+  return explain(model, prepared.input, options, method);
+}
+
+}  // namespace atman
