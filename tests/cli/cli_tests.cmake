@@ -194,3 +194,7 @@ atman_cli_test(target_granularity_token_columns 0 "rank\tunit\tsource\tstart\tle
   -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target " Tom" --target-granularity token)
 atman_cli_test(log_additive_amplifying 0 "\"factor\":2\\.0,.*\"suppression\":\"log-additive\""
   -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target " Tom" --suppression log-additive --factor 2 --format json)
+add_test(NAME cli_batch_chat_records
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/chat_batch_test.sh ${ATMAN_EXE} ${PROJECT_SOURCE_DIR}/models/stories260K
+                 ${CHAT}/plain_roles.jinja ${CMAKE_CURRENT_BINARY_DIR}/chat_batch)
+set_tests_properties(cli_batch_chat_records PROPERTIES LABELS cli)
