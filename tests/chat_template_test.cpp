@@ -16,20 +16,7 @@
 
 #include "atman/chat_template.hpp"
 
-// The project's helpers pull in libtorch; a torch-free build of this file (g++ on the engine
-// alone) gets the one macro it needs with the same meaning.
-#if __has_include(<torch/torch.h>)
-#include "support/test_support.hpp"
-#else
-#define ATMAN_REQUIRE_FIXTURE(path)                                                           \
-  do {                                                                                        \
-    if (!std::filesystem::exists(path)) {                                                     \
-      const char* ci = std::getenv("CI");                                                     \
-      if (ci != nullptr && std::string(ci) == "true") FAIL() << "fixture missing under CI: " << (path); \
-      GTEST_SKIP() << "fixture not present: " << (path);                                      \
-    }                                                                                         \
-  } while (0)
-#endif
+#include "support/checks.hpp"
 
 namespace atman {
 namespace {
@@ -51,17 +38,6 @@ std::string render(const std::string& source, const ordered_json& context = orde
   return ChatTemplate::parse(source, "test").render(context, TemplateRenderOptions{kFixtureClock});
 }
 
-// The message of the atman::Error `body` throws ("" and a failure when none).
-template <typename F>
-std::string error_of(F&& body) {
-  try {
-    body();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an atman::Error";
-  return "";
-}
 
 // The context transformers builds: messages, add_generation_prompt, tools and documents null, the
 // special tokens, then the case's kwargs.
@@ -144,7 +120,7 @@ TEST(ChatTemplateFixtures, EveryCaseRendersAsPythonJinja2Does) {
 }
 
 TEST(ChatTemplate, SyntaxErrorNamesTemplateLineAndQuotesIt) {
-  const std::string message = error_of([] { ChatTemplate::parse("first line\n{% if x %}\n  {% endfor %}\n", "my-model"); });
+  const std::string message = test::error_message([] { ChatTemplate::parse("first line\n{% if x %}\n  {% endfor %}\n", "my-model"); });
   EXPECT_THAT(message, HasSubstr("'my-model'"));
   EXPECT_THAT(message, HasSubstr("line 3"));
   EXPECT_THAT(message, HasSubstr("{% endfor %}"));
@@ -152,10 +128,10 @@ TEST(ChatTemplate, SyntaxErrorNamesTemplateLineAndQuotesIt) {
 }
 
 TEST(ChatTemplate, UnclosedBlockAndUnknownFilterAreSyntaxErrors) {
-  EXPECT_THAT(error_of([] { ChatTemplate::parse("{% for m in messages %}\n{{ m }}", "t"); }), HasSubstr("'endfor'"));
-  EXPECT_THAT(error_of([] { ChatTemplate::parse("a\n\n{{ x | no_such_filter }}", "t"); }),
+  EXPECT_THAT(test::error_message([] { ChatTemplate::parse("{% for m in messages %}\n{{ m }}", "t"); }), HasSubstr("'endfor'"));
+  EXPECT_THAT(test::error_message([] { ChatTemplate::parse("a\n\n{{ x | no_such_filter }}", "t"); }),
               ::testing::AllOf(HasSubstr("line 3"), HasSubstr("no filter named 'no_such_filter'")));
-  EXPECT_THAT(error_of([] { ChatTemplate::parse("{% break %}", "t"); }), HasSubstr("outside of a loop"));
+  EXPECT_THAT(test::error_message([] { ChatTemplate::parse("{% break %}", "t"); }), HasSubstr("outside of a loop"));
 }
 
 TEST(ChatTemplate, RaiseExceptionCarriesExactlyTheTemplatesMessage) {
@@ -169,12 +145,12 @@ TEST(ChatTemplate, RaiseExceptionCarriesExactlyTheTemplatesMessage) {
 }
 
 TEST(ChatTemplate, RenderErrorNamesTemplateLineAndQuotesIt) {
-  const std::string message = error_of([] { render("a\n  {{ missing.attr }}\n"); });
+  const std::string message = test::error_message([] { render("a\n  {{ missing.attr }}\n"); });
   EXPECT_THAT(message, HasSubstr("'test'"));
   EXPECT_THAT(message, HasSubstr("line 2"));
   EXPECT_THAT(message, HasSubstr("'missing' is undefined"));
   EXPECT_THAT(message, HasSubstr("{{ missing.attr }}"));
-  EXPECT_THAT(error_of([] { render("{{ 'a' + 1 }}"); }), HasSubstr("can only concatenate str"));
+  EXPECT_THAT(test::error_message([] { render("{{ 'a' + 1 }}"); }), HasSubstr("can only concatenate str"));
 }
 
 TEST(ChatTemplate, StrftimeNowReadsThePinnedClockOrSourceDateEpoch) {
@@ -248,8 +224,8 @@ TEST(ChatTemplate, UndefinedIsEmptyFalsyAndFailsWhenUsed) {
                    "{{ missing | length }}|{% for x in missing %}x{% endfor %}|{{ {}.key is defined }}|"
                    "{{ 'text'.content is defined }}"),
             "[]|False|False|d|0||False|False");
-  EXPECT_THAT(error_of([] { render("{{ missing + 'x' }}"); }), HasSubstr("'missing' is undefined"));
-  EXPECT_THAT(error_of([] { render("{{ {}.a.b }}"); }), HasSubstr("'dict object' has no attribute 'a'"));
+  EXPECT_THAT(test::error_message([] { render("{{ missing + 'x' }}"); }), HasSubstr("'missing' is undefined"));
+  EXPECT_THAT(test::error_message([] { render("{{ {}.a.b }}"); }), HasSubstr("'dict object' has no attribute 'a'"));
 }
 
 TEST(ChatTemplate, StringAndDictMethods) {
@@ -307,7 +283,7 @@ TEST(ChatTemplate, ModelDirectoryTemplateAndSpecialTokens) {
   EXPECT_EQ(tokens, nlohmann::json::parse(R"({"bos_token": "<s>", "eos_token": "</s>", "additional_special_tokens": ["<x>"]})"));
   EXPECT_EQ(load_model_chat_template(dir)->render(tokens), "D<s>");
   EXPECT_EQ(load_model_chat_template(dir, "tool_use")->render(tokens), "T");
-  EXPECT_THAT(error_of([&] { load_model_chat_template(dir, "nope"); }), HasSubstr("default, tool_use"));
+  EXPECT_THAT(test::error_message([&] { load_model_chat_template(dir, "nope"); }), HasSubstr("default, tool_use"));
   std::ofstream(dir / "chat_template.jinja") << "J";
   EXPECT_EQ(load_model_chat_template(dir)->render(tokens), "J");  // the .jinja file wins, as in transformers
   std::filesystem::remove_all(dir);

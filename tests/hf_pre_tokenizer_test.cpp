@@ -68,16 +68,6 @@ std::vector<std::string> origins(const NormalizedText& t) {
   return out;
 }
 
-template <typename F>
-std::string error_of(F&& body) {
-  try {
-    body();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no atman::Error thrown";
-  return "";
-}
 
 TEST(HfByteLevelAlphabet, MapsEveryByteBothWays) {
   EXPECT_EQ(hf::byte_to_char('A'), U'A');
@@ -274,23 +264,23 @@ TEST(HfPreTokenizer, DigitsPunctuationAndWhitespace) {
 }
 
 TEST(HfComponents, UnsupportedTypesAndBadValuesNameTheSource) {
-  EXPECT_THAT(error_of([] { pre(R"({"type":"Foo"})"); }),
+  EXPECT_THAT(test::error_message([] { pre(R"({"type":"Foo"})"); }),
               HasSubstr("test.json: unsupported pre_tokenizer type 'Foo'"));
-  EXPECT_THAT(error_of([] { hf::make_normalizer(parse(R"({"type":"Bar"})"), "t.json"); }),
+  EXPECT_THAT(test::error_message([] { hf::make_normalizer(parse(R"({"type":"Bar"})"), "t.json"); }),
               HasSubstr("t.json: unsupported normalizer type 'Bar'"));
   EXPECT_THAT(
-      error_of([] { pre(R"({"type":"Split","pattern":{"String":"x"},"behavior":"Sideways"})"); }),
+      test::error_message([] { pre(R"({"type":"Split","pattern":{"String":"x"},"behavior":"Sideways"})"); }),
       HasSubstr("Sideways"));
   EXPECT_THAT(
-      error_of([] { pre(R"({"type":"Metaspace","replacement":"▁","prepend_scheme":"often"})"); }),
+      test::error_message([] { pre(R"({"type":"Metaspace","replacement":"▁","prepend_scheme":"often"})"); }),
       HasSubstr("often"));
   EXPECT_THAT(
-      error_of([] { pre(R"({"type":"Split","pattern":{"Glob":"*"},"behavior":"Isolated"})"); }),
+      test::error_message([] { pre(R"({"type":"Split","pattern":{"Glob":"*"},"behavior":"Isolated"})"); }),
       HasSubstr("test.json"));
 }
 
 TEST(HfComponents, BadRegexQuotesPcre2) {
-  const std::string message = error_of([] {
+  const std::string message = test::error_message([] {
     pre(R"({"type":"Split","pattern":{"Regex":"ab(c"},"behavior":"Isolated","invert":false})");
   });
   EXPECT_THAT(message, HasSubstr("test.json"));

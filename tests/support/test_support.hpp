@@ -15,6 +15,7 @@
 #include "atman/model_config.hpp"
 #include "atman/random_init.hpp"
 #include "atman/transformer.hpp"
+#include "support/checks.hpp"
 
 namespace atman::test {
 
@@ -76,28 +77,6 @@ inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a - b).abs().max().item<double>();
 }
 
-// Golden data in ../shared must be there under CI (CI=true): a test that needs it fails there,
-// and is skipped elsewhere. A macro, because GTEST_SKIP must return from the test itself.
-#define ATMAN_REQUIRE_FIXTURE(path)                                                             \
-  do {                                                                                          \
-    if (!std::filesystem::exists(path)) {                                                       \
-      const char* ci = std::getenv("CI");                                                       \
-      if (ci != nullptr && std::string(ci) == "true") FAIL() << "fixture missing under CI: " << (path); \
-      GTEST_SKIP() << "fixture not present: " << (path);                                        \
-    }                                                                                           \
-  } while (0)
-
-// Runs `body` and returns the atman::Error message it throws (fails the test if none).
-template <typename F>
-std::string error_message(F&& body) {
-  try {
-    body();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an error, none was thrown";
-  return "";
-}
 
 }  // namespace atman::test
 
