@@ -132,6 +132,15 @@ TEST(ChatTemplate, UnclosedBlockAndUnknownFilterAreSyntaxErrors) {
   EXPECT_THAT(test::error_message([] { ChatTemplate::parse("a\n\n{{ x | no_such_filter }}", "t"); }),
               ::testing::AllOf(HasSubstr("line 3"), HasSubstr("no filter named 'no_such_filter'")));
   EXPECT_THAT(test::error_message([] { ChatTemplate::parse("{% break %}", "t"); }), HasSubstr("outside of a loop"));
+  EXPECT_THAT(test::error_message([] { ChatTemplate::parse("{% for m in ms %}{{ m | nope }}{% endfor %}", "t"); }),
+              HasSubstr("no filter named 'nope'"));
+}
+
+TEST(ChatTemplate, UnknownFilterInsideAnIfFailsOnlyWhenItRuns) {
+  // Jinja2 compiles the names inside if statements and inline ifs lazily.
+  EXPECT_EQ(render("{% if false %}{{ x | nope }}{% endif %}{{ 'a' if true else (x is nope) }}ok"), "aok");
+  EXPECT_THAT(test::error_message([] { render("{% if true %}\n{{ 'x' | nope }}{% endif %}"); }),
+              ::testing::AllOf(HasSubstr("line 2"), HasSubstr("no filter named 'nope'")));
 }
 
 TEST(ChatTemplate, RaiseExceptionCarriesExactlyTheTemplatesMessage) {

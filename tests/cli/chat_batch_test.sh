@@ -26,4 +26,14 @@ line chat | grep -q '"role":"user"' || fail "chat: no user message span"
 line generated | grep -q '"target_generated":true' || fail "generated: $(line generated)"
 line contrast | grep -q '"contrast":{"foil":" Lily"' || fail "contrast: $(line contrast)"
 line bad-role | grep -q '"code":"invalid_input","message":"message 0 has the unknown role' || fail "bad-role: $(line bad-role)"
+
+# check and eval take the same records: re-explained now, they match the batch output.
+grep -v bad-role "$work/input.jsonl" | grep -v '"contrast"' >"$work/good.jsonl"
+"$atman" -q batch --model "$work/model" --input "$work/good.jsonl" --output "$work/good_out.jsonl"
+"$atman" -q check --model "$work/model" --baseline "$work/good_out.jsonl" --input "$work/good.jsonl" >"$work/check.txt" \
+  || fail "check: $(cat "$work/check.txt")"
+grep -q "2 ids, 2 passed, 0 regressed" "$work/check.txt" || fail "check: $(cat "$work/check.txt")"
+"$atman" -q eval --model "$work/model" --input "$work/good.jsonl" --report "$work/report" --methods atman >/dev/null \
+  || fail "eval failed"
+grep -q '"records": *2\|"records":2' "$work/report/summary.json" || fail "eval: $(head -c 400 "$work/report/summary.json")"
 echo ok

@@ -15,8 +15,6 @@ const T& as(const Expr& e) {
   return static_cast<const T&>(e);
 }
 
-std::optional<Value> optional_value(Value v) { return std::optional<Value>(std::move(v)); }
-
 }  // namespace
 
 Value Evaluator::lookup(const std::string& name, const FramePtr& frame) const {
@@ -119,7 +117,10 @@ Value Evaluator::eval(const Expr& expr, const FramePtr& frame) {
     case ExprKind::Slice: {
       const auto& slice = as<SliceExpr>(expr);
       const Value object = eval(*slice.object, frame);
-      const auto part = [&](const ExprPtr& e) { return e ? optional_value(eval(*e, frame)) : std::nullopt; };
+      const auto part = [&](const ExprPtr& e) -> std::optional<Value> {
+        if (!e) return std::nullopt;
+        return eval(*e, frame);
+      };
       const auto start = part(slice.start);
       const auto stop = part(slice.stop);
       const auto step = part(slice.step);

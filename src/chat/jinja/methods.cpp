@@ -130,16 +130,6 @@ bool all_of_code_points(const std::string& self, const std::function<bool(char32
   return !cps.empty() && std::all_of(cps.begin(), cps.end(), pred);
 }
 
-// isupper / islower: some cased character, none of the other case.
-bool case_test(const std::string& self, bool upper) {
-  bool any_cased = false;
-  for (char32_t cp : to_code_points(self)) {
-    if (upper ? is_lower_letter(cp) : is_upper_letter(cp)) return false;
-    any_cased = any_cased || is_cased_letter(cp);
-  }
-  return any_cased;
-}
-
 std::string justify(const std::string& self, const CallArgs& args, const std::string& method) {
   const BoundArgs a(args, {"width", "fillchar"}, method);
   if (!a.has(0)) throw_type_error(method + "() takes at least 1 argument (0 given)");
@@ -264,8 +254,8 @@ const std::map<std::string, StringMethod>& string_methods() {
          return Value::boolean(all_of_code_points(s, [](char32_t c) { return is_alpha(c) || is_decimal_digit(c); }));
        }},
       {"isspace", [](const std::string& s, const CallArgs&) { return Value::boolean(all_of_code_points(s, is_python_space)); }},
-      {"isupper", [](const std::string& s, const CallArgs&) { return Value::boolean(case_test(s, true)); }},
-      {"islower", [](const std::string& s, const CallArgs&) { return Value::boolean(case_test(s, false)); }},
+      {"isupper", [](const std::string& s, const CallArgs&) { return Value::boolean(python_isupper(s)); }},
+      {"islower", [](const std::string& s, const CallArgs&) { return Value::boolean(python_islower(s)); }},
       {"center", [](const std::string& s, const CallArgs& a) { return Value::string(justify(s, a, "center")); }},
       {"ljust", [](const std::string& s, const CallArgs& a) { return Value::string(justify(s, a, "ljust")); }},
       {"rjust", [](const std::string& s, const CallArgs& a) { return Value::string(justify(s, a, "rjust")); }},

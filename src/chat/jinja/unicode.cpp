@@ -153,6 +153,23 @@ bool is_upper_letter(char32_t cp) { return utf8proc_isupper(static_cast<utf8proc
 
 bool is_lower_letter(char32_t cp) { return utf8proc_islower(static_cast<utf8proc_int32_t>(cp)) != 0; }
 
+namespace {
+
+bool has_only_case(const std::string& text, bool upper_case) {
+  bool any_cased = false;
+  for (char32_t cp : to_code_points(text)) {
+    if (upper_case ? is_lower_letter(cp) : is_upper_letter(cp)) return false;
+    any_cased = any_cased || is_cased_letter(cp);
+  }
+  return any_cased;
+}
+
+}  // namespace
+
+bool python_isupper(const std::string& text) { return has_only_case(text, true); }
+
+bool python_islower(const std::string& text) { return has_only_case(text, false); }
+
 bool is_alpha(char32_t cp) {
   const auto c = category(cp);
   return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;

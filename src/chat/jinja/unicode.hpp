@@ -29,6 +29,9 @@ std::string python_lower(const std::string& text);
 std::string python_title(const std::string& text);       // str.title()
 std::string python_capitalize(const std::string& text);  // str.capitalize()
 std::string python_swapcase(const std::string& text);
+// str.isupper() / str.islower(): some cased character and none of the other case.
+bool python_isupper(const std::string& text);
+bool python_islower(const std::string& text);
 bool is_cased_letter(char32_t cp);
 bool is_upper_letter(char32_t cp);
 bool is_lower_letter(char32_t cp);

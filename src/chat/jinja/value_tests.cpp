@@ -23,20 +23,14 @@ Test comparison(CompareOp op, const char* name) {
   return [op, name](const Value& v, const CallArgs& args) { return compare(op, v, other(args, name)); };
 }
 
-bool integer_test(const Value& v, const std::string& test, int64_t modulus, int64_t remainder) {
+bool integer_test(const Value& v, int64_t modulus, int64_t remainder) {
   if (v.is_undefined()) v.fail_undefined();
   if (!v.is_integral()) throw_type_error("unsupported operand type(s) for %: '" + v.type_name() + "' and 'int'");
   return equals(arithmetic(ArithmeticOp::Modulo, v, Value::integer(modulus)), Value::integer(remainder));
 }
 
-bool cased_test(const Value& v, bool upper) {
-  // Jinja2: str(value).isupper() / islower()
-  bool any_cased = false;
-  for (char32_t cp : to_code_points(v.str())) {
-    if (upper ? is_lower_letter(cp) : is_upper_letter(cp)) return false;
-    any_cased = any_cased || is_cased_letter(cp);
-  }
-  return any_cased;
+bool iterable(const Value& v) {
+  return v.is_undefined() || v.is_string() || v.is(Type::List) || v.is(Type::Dict);
 }
 
 // A test of the value alone: Python's TypeError when given arguments.
@@ -63,17 +57,13 @@ const std::map<std::string, Test>& tests() {
       {"number", unary([](const Value& v) { return v.is_number(); }, "number")},
       {"string", unary([](const Value& v) { return v.is_string(); }, "string")},
       {"mapping", unary([](const Value& v) { return v.is(Type::Dict); }, "mapping")},
-      // Python: iter() works; Undefined iterates as nothing.
-      {"iterable", unary([](const Value& v) {
-         return v.is_undefined() || v.is_string() || v.is(Type::List) || v.is(Type::Dict);
-       }, "iterable")},
-      // Python: len() and __getitem__ both work.
-      {"sequence", unary([](const Value& v) {
-         return v.is_undefined() || v.is_string() || v.is(Type::List) || v.is(Type::Dict);
-       }, "sequence")},
+      // Python's iter() works (Undefined iterates as nothing).
+      {"iterable", unary(iterable, "iterable")},
+      // len() and __getitem__ both work: the same values here.
+      {"sequence", unary(iterable, "sequence")},
       {"callable", unary([](const Value& v) { return v.is(Type::Callable); }, "callable")},
-      {"odd", unary([](const Value& v) { return integer_test(v, "odd", 2, 1); }, "odd")},
-      {"even", unary([](const Value& v) { return integer_test(v, "even", 2, 0); }, "even")},
+      {"odd", unary([](const Value& v) { return integer_test(v, 2, 1); }, "odd")},
+      {"even", unary([](const Value& v) { return integer_test(v, 2, 0); }, "even")},
       {"divisibleby",
        [](const Value& v, const CallArgs& args) {
          const Value n = other(args, "divisibleby");
@@ -81,8 +71,8 @@ const std::map<std::string, Test>& tests() {
        }},
       {"sameas", [](const Value& v, const CallArgs& args) { return v.same_object(other(args, "sameas")); }},
       {"in", [](const Value& v, const CallArgs& args) { return contains(other(args, "in"), v); }},
-      {"lower", unary([](const Value& v) { return cased_test(v, false); }, "lower")},
-      {"upper", unary([](const Value& v) { return cased_test(v, true); }, "upper")},
+      {"lower", unary([](const Value& v) { return python_islower(v.str()); }, "lower")},
+      {"upper", unary([](const Value& v) { return python_isupper(v.str()); }, "upper")},
       {"escaped", unary([](const Value&) { return false; }, "escaped")},
       {"eq", comparison(CompareOp::Equal, "eq")},
       {"equalto", comparison(CompareOp::Equal, "equalto")},
