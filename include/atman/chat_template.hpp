@@ -7,10 +7,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "atman/error.hpp"
 
@@ -43,7 +42,8 @@ class ChatTemplate {
   // Python dicts do; a plain nlohmann::json converts implicitly, with its keys sorted.
   // Throws TemplateRaised for the template's raise_exception(msg), atman::Error naming the
   // template and quoting the line for any other failure.
-  std::string render(const nlohmann::ordered_json& context, const TemplateRenderOptions& options = {}) const;
+  std::string render(const nlohmann::ordered_json& context,
+                     const TemplateRenderOptions& options = {}) const;
 
   const std::string& name() const;
 

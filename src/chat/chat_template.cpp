@@ -15,17 +15,20 @@ ChatTemplate ChatTemplate::parse(const std::string& source, const std::string& n
   try {
     impl->body = jinja::parse_template(jinja::tokenize(impl->source));
   } catch (const jinja::SyntaxError& e) {
-    throw Error(jinja::located_message(name, impl->source, e.line(), std::string("syntax error: ") + e.what()));
+    throw Error(jinja::located_message(name, impl->source, e.line(),
+                                       std::string("syntax error: ") + e.what()));
   }
   return ChatTemplate(std::move(impl));
 }
 
-std::string ChatTemplate::render(const nlohmann::ordered_json& context, const TemplateRenderOptions& options) const {
+std::string ChatTemplate::render(const nlohmann::ordered_json& context,
+                                 const TemplateRenderOptions& options) const {
   jinja::Evaluator evaluator(*impl_, jinja::resolve_clock(options.now_epoch_seconds));
   try {
     return evaluator.render(context);
   } catch (const jinja::RenderError& e) {
-    throw Error(jinja::located_message(impl_->name, impl_->source, evaluator.error_line(), e.what()));
+    throw Error(
+        jinja::located_message(impl_->name, impl_->source, evaluator.error_line(), e.what()));
   }
 }
 

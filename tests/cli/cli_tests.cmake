@@ -198,3 +198,6 @@ add_test(NAME cli_batch_chat_records
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/chat_batch_test.sh ${ATMAN_EXE} ${PROJECT_SOURCE_DIR}/models/stories260K
                  ${CHAT}/plain_roles.jinja ${CMAKE_CURRENT_BINARY_DIR}/chat_batch)
 set_tests_properties(cli_batch_chat_records PROPERTIES LABELS cli)
+# A hostile template nesting 1000 blocks: a clear error, not a stack overflow.
+atman_cli_test(chat_template_too_deep 1 "error: chat template '.*deep_nesting.jinja', line 1: syntax error: the template nests blocks or expressions too deeply"
+  -- ${ATMAN_EXE} tokenize --chat --chat-template ${CHAT}/deep_nesting.jinja --messages ${CHAT}/conversation.json)

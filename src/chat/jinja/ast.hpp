@@ -11,8 +11,25 @@
 namespace atman::jinja {
 
 enum class ExprKind {
-  Literal, Name, List, Dict, GetAttr, GetItem, Slice, Call, Filter, Test,
-  Not, Negate, Plus, And, Or, Arithmetic, Concat, Compare, Conditional
+  Literal,
+  Name,
+  List,
+  Dict,
+  GetAttr,
+  GetItem,
+  Slice,
+  Call,
+  Filter,
+  Test,
+  Not,
+  Negate,
+  Plus,
+  And,
+  Or,
+  Arithmetic,
+  Concat,
+  Compare,
+  Conditional
 };
 
 struct Expr {
@@ -48,12 +65,14 @@ struct DictExpr : Expr {
   std::vector<std::pair<ExprPtr, ExprPtr>> items;
 };
 struct GetAttrExpr : Expr {  // x.name
-  GetAttrExpr(int l, ExprPtr o, std::string n) : Expr(ExprKind::GetAttr, l), object(std::move(o)), name(std::move(n)) {}
+  GetAttrExpr(int l, ExprPtr o, std::string n)
+      : Expr(ExprKind::GetAttr, l), object(std::move(o)), name(std::move(n)) {}
   ExprPtr object;
   std::string name;
 };
 struct GetItemExpr : Expr {  // x[i], x.0
-  GetItemExpr(int l, ExprPtr o, ExprPtr i) : Expr(ExprKind::GetItem, l), object(std::move(o)), index(std::move(i)) {}
+  GetItemExpr(int l, ExprPtr o, ExprPtr i)
+      : Expr(ExprKind::GetItem, l), object(std::move(o)), index(std::move(i)) {}
   ExprPtr object, index;
 };
 struct SliceExpr : Expr {  // x[start:stop:step]; absent parts are null
@@ -66,13 +85,15 @@ struct CallExpr : Expr {
   Arguments args;
 };
 struct FilterExpr : Expr {  // operand | name(args); no operand in {% filter %} and {% set x | f %}
-  FilterExpr(int l, ExprPtr o, std::string n) : Expr(ExprKind::Filter, l), operand(std::move(o)), name(std::move(n)) {}
+  FilterExpr(int l, ExprPtr o, std::string n)
+      : Expr(ExprKind::Filter, l), operand(std::move(o)), name(std::move(n)) {}
   ExprPtr operand;
   std::string name;
   Arguments args;
 };
 struct TestExpr : Expr {  // operand is name(args)
-  TestExpr(int l, ExprPtr o, std::string n) : Expr(ExprKind::Test, l), operand(std::move(o)), name(std::move(n)) {}
+  TestExpr(int l, ExprPtr o, std::string n)
+      : Expr(ExprKind::Test, l), operand(std::move(o)), name(std::move(n)) {}
   ExprPtr operand;
   std::string name;
   Arguments args;
@@ -82,7 +103,8 @@ struct UnaryExpr : Expr {  // not, -, +
   ExprPtr operand;
 };
 struct BinaryExpr : Expr {  // and, or, arithmetic
-  BinaryExpr(ExprKind k, int l, ExprPtr a, ExprPtr b) : Expr(k, l), left(std::move(a)), right(std::move(b)) {}
+  BinaryExpr(ExprKind k, int l, ExprPtr a, ExprPtr b)
+      : Expr(k, l), left(std::move(a)), right(std::move(b)) {}
   ExprPtr left, right;
   ArithmeticOp op = ArithmeticOp::Add;
 };
@@ -100,7 +122,21 @@ struct ConditionalExpr : Expr {  // then_value if condition else else_value (els
   ExprPtr condition, then_value, else_value;
 };
 
-enum class NodeKind { Text, Output, If, For, Set, SetBlock, Macro, CallBlock, FilterBlock, With, Scope, Break, Continue };
+enum class NodeKind {
+  Text,
+  Output,
+  If,
+  For,
+  Set,
+  SetBlock,
+  Macro,
+  CallBlock,
+  FilterBlock,
+  With,
+  Scope,
+  Break,
+  Continue
+};
 
 struct Node {
   Node(NodeKind k, int l) : kind(k), line(l) {}

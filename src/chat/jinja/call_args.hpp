@@ -18,9 +18,12 @@ struct CallArgs {
 // Throws TypeError, naming `function`, for surplus positional or unknown keyword arguments.
 class BoundArgs {
  public:
-  BoundArgs(const CallArgs& args, const std::vector<const char*>& params, const std::string& function);
+  BoundArgs(const CallArgs& args, const std::vector<const char*>& params,
+            const std::string& function);
   const std::optional<Value>& operator[](size_t i) const { return values_[i]; }
-  Value get(size_t i, Value fallback) const { return values_[i] ? *values_[i] : std::move(fallback); }
+  Value get(size_t i, Value fallback) const {
+    return values_[i] ? *values_[i] : std::move(fallback);
+  }
   bool has(size_t i) const { return values_[i].has_value(); }
 
  private:

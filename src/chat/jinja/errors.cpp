@@ -23,11 +23,13 @@ std::string quoted_line(const std::string& source, int line) {
   std::string text = source.substr(begin, end - begin);
   const size_t first = text.find_first_not_of(" \t\r");
   text = first == std::string::npos ? "" : text.substr(first);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.pop_back();
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r'))
+    text.pop_back();
   constexpr size_t kMaxQuoted = 160;
   if (text.size() > kMaxQuoted) {
     size_t cut = kMaxQuoted;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole characters
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+      --cut;  // whole characters
     text = text.substr(0, cut) + "...";
   }
   return text;

@@ -31,8 +31,10 @@ CallArgs Evaluator::eval_args(const Arguments& args, const FramePtr& frame) {
   for (const auto& [name, arg] : args.keyword) out.keyword.emplace_back(name, eval(*arg, frame));
   if (args.star_kwargs) {
     const Value extra = eval(*args.star_kwargs, frame);
-    if (!extra.is(Value::Type::Dict)) throw_type_error("argument after ** must be a mapping, not " + extra.type_name());
-    for (const auto& [key, value] : extra.as_dict().entries) out.keyword.emplace_back(key.str(), value);
+    if (!extra.is(Value::Type::Dict))
+      throw_type_error("argument after ** must be a mapping, not " + extra.type_name());
+    for (const auto& [key, value] : extra.as_dict().entries)
+      out.keyword.emplace_back(key.str(), value);
   }
   return out;
 }
@@ -55,15 +57,19 @@ Value Evaluator::eval_call(const CallExpr& call, const FramePtr& frame) {
   const CallArgs args = eval_args(call.args, frame);
   line_ = call.line;
   if (callee.is_undefined()) callee.fail_undefined();
-  if (!callee.is(Value::Type::Callable)) throw_type_error("'" + callee.type_name() + "' object is not callable");
+  if (!callee.is(Value::Type::Callable))
+    throw_type_error("'" + callee.type_name() + "' object is not callable");
   return callee.as_callable().call(args);
 }
 
 Value Evaluator::eval_filter(const FilterExpr& filter, const FramePtr& frame, const Value* input) {
   Value operand;
-  if (!filter.operand) operand = *input;
-  else if (input != nullptr) operand = eval_filter(as<FilterExpr>(*filter.operand), frame, input);
-  else operand = eval(*filter.operand, frame);
+  if (!filter.operand)
+    operand = *input;
+  else if (input != nullptr)
+    operand = eval_filter(as<FilterExpr>(*filter.operand), frame, input);
+  else
+    operand = eval(*filter.operand, frame);
   const CallArgs args = eval_args(filter.args, frame);
   line_ = filter.line;
   return apply_filter(filter.name, operand, args);

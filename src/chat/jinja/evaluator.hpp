@@ -1,9 +1,8 @@
 #pragma once
 // Renders a parsed template: expressions (evaluate_expression.cpp) and statements
 // (execute_statements.cpp) over a chain of Frames whose root holds the globals.
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "ast.hpp"
 #include "call_args.hpp"

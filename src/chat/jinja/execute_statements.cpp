@@ -18,11 +18,14 @@ constexpr int kMaxCallDepth = 200;
 
 // The `loop` variable of iteration `i` of `items`; `last_changed` is loop.changed()'s memory,
 // shared by the iterations of one loop.
-Value loop_object(const std::vector<Value>& items, size_t i, const std::shared_ptr<std::optional<Value>>& last_changed) {
+Value loop_object(const std::vector<Value>& items, size_t i,
+                  const std::shared_ptr<std::optional<Value>>& last_changed) {
   const auto n = static_cast<int64_t>(items.size());
   const auto index = static_cast<int64_t>(i);
   Dict d;
-  const auto put = [&](const char* name, Value v) { d.entries.emplace_back(Value::string(name), std::move(v)); };
+  const auto put = [&](const char* name, Value v) {
+    d.entries.emplace_back(Value::string(name), std::move(v));
+  };
   put("index0", Value::integer(index));
   put("index", Value::integer(index + 1));
   put("revindex0", Value::integer(n - index - 1));
@@ -55,10 +58,12 @@ Evaluator::Evaluator(const Template& tmpl, const RenderClock& clock)
 }
 
 std::string Evaluator::render(const nlohmann::ordered_json& context) {
-  if (!context.is_object()) throw RenderError("TypeError", "the template context must be a JSON object");
+  if (!context.is_object())
+    throw RenderError("TypeError", "the template context must be a JSON object");
   // The context's variables over the globals; top-level sets shadow both.
   auto root = std::make_shared<Frame>(globals_);
-  for (auto it = context.begin(); it != context.end(); ++it) root->set(it.key(), Value::from_json(it.value()));
+  for (auto it = context.begin(); it != context.end(); ++it)
+    root->set(it.key(), Value::from_json(it.value()));
   std::string out;
   exec_body(template_.body, root, out);
   return out;
@@ -99,7 +104,8 @@ Evaluator::Flow Evaluator::exec(const Node& node, const FramePtr& frame, std::st
       std::string text;
       exec_body(set.body, std::make_shared<Frame>(frame), text);
       Value value = Value::string(std::move(text));
-      if (set.filter) value = eval_filter(static_cast<const FilterExpr&>(*set.filter), frame, &value);
+      if (set.filter)
+        value = eval_filter(static_cast<const FilterExpr&>(*set.filter), frame, &value);
       assign(set.target, value, frame);
       return Flow::Normal;
     }
@@ -123,7 +129,8 @@ Evaluator::Flow Evaluator::exec(const Node& node, const FramePtr& frame, std::st
       const auto& with = as<WithNode>(node);
       auto inner = std::make_shared<Frame>(frame);
       // Values are evaluated in the outer scope, as Jinja2 does.
-      for (const auto& [target, value] : with.assignments) assign(target, eval(*value, frame), inner);
+      for (const auto& [target, value] : with.assignments)
+        assign(target, eval(*value, frame), inner);
       return exec_body(with.body, inner, out);
     }
     case NodeKind::Scope:
@@ -181,15 +188,16 @@ void Evaluator::assign(const AssignTarget& target, const Value& value, const Fra
   const std::vector<Value> parts = value.iterate();
   const size_t expected = target.elements.size();
   if (parts.size() < expected) {
-    throw_value_error("not enough values to unpack (expected " + std::to_string(expected) + ", got " +
-                      std::to_string(parts.size()) + ")");
+    throw_value_error("not enough values to unpack (expected " + std::to_string(expected) +
+                      ", got " + std::to_string(parts.size()) + ")");
   }
-  if (parts.size() > expected) throw_value_error("too many values to unpack (expected " + std::to_string(expected) + ")");
+  if (parts.size() > expected)
+    throw_value_error("too many values to unpack (expected " + std::to_string(expected) + ")");
   for (size_t i = 0; i < expected; ++i) store(target.elements[i], parts[i]);
 }
 
-Value Evaluator::make_macro(const std::string& name, const std::vector<Parameter>& params, const Body& body,
-                            const FramePtr& closure) {
+Value Evaluator::make_macro(const std::string& name, const std::vector<Parameter>& params,
+                            const Body& body, const FramePtr& closure) {
   // A weak reference: the macro is stored in the frame it closes over.
   std::weak_ptr<Frame> weak_closure = closure;
   return Value::callable(name, [this, name, &params, &body, weak_closure](const CallArgs& args) {
@@ -198,9 +206,10 @@ Value Evaluator::make_macro(const std::string& name, const std::vector<Parameter
   });
 }
 
-Value Evaluator::call_macro(const std::string& name, const std::vector<Parameter>& params, const Body& body,
-                            const FramePtr& closure, const CallArgs& args) {
-  if (call_depth_ >= kMaxCallDepth) throw RenderError("RecursionError", "macro '" + name + "' nested too deeply");
+Value Evaluator::call_macro(const std::string& name, const std::vector<Parameter>& params,
+                            const Body& body, const FramePtr& closure, const CallArgs& args) {
+  if (call_depth_ >= kMaxCallDepth)
+    throw RenderError("RecursionError", "macro '" + name + "' nested too deeply");
   auto scope = std::make_shared<Frame>(closure);
   std::vector<bool> given(params.size(), false);
   std::vector<Value> varargs;
@@ -217,7 +226,8 @@ Value Evaluator::call_macro(const std::string& name, const std::vector<Parameter
     size_t i = 0;
     while (i < params.size() && params[i].name != key) ++i;
     if (i < params.size()) {
-      if (given[i]) throw_type_error("macro '" + name + "' got multiple values for argument '" + key + "'");
+      if (given[i])
+        throw_type_error("macro '" + name + "' got multiple values for argument '" + key + "'");
       scope->set(key, value);
       given[i] = true;
     } else if (key == "caller") {
@@ -230,9 +240,10 @@ Value Evaluator::call_macro(const std::string& name, const std::vector<Parameter
   for (size_t i = 0; i < params.size(); ++i) {
     if (given[i]) continue;
     // Defaults are evaluated at call time and may use the parameters before them.
-    scope->set(params[i].name, params[i].default_value
-                                   ? eval(*params[i].default_value, scope)
-                                   : Value::undefined("parameter '" + params[i].name + "' was not provided"));
+    scope->set(params[i].name,
+               params[i].default_value
+                   ? eval(*params[i].default_value, scope)
+                   : Value::undefined("parameter '" + params[i].name + "' was not provided"));
   }
   scope->set("varargs", Value::tuple(std::move(varargs)));
   scope->set("kwargs", Value::dict(std::move(kwargs)));
@@ -249,14 +260,16 @@ Value Evaluator::call_macro(const std::string& name, const std::vector<Parameter
   return Value::string(std::move(out));
 }
 
-void Evaluator::exec_call_block(const CallBlockNode& node, const FramePtr& frame, std::string& out) {
+void Evaluator::exec_call_block(const CallBlockNode& node, const FramePtr& frame,
+                                std::string& out) {
   const auto& call = static_cast<const CallExpr&>(*node.call);
   const Value callee = eval(*call.callee, frame);
   CallArgs args = eval_args(call.args, frame);
   line_ = node.line;
   args.keyword.emplace_back("caller", make_macro("caller", node.caller_params, node.body, frame));
   if (callee.is_undefined()) callee.fail_undefined();
-  if (!callee.is(Value::Type::Callable)) throw_type_error("'" + callee.type_name() + "' object is not callable");
+  if (!callee.is(Value::Type::Callable))
+    throw_type_error("'" + callee.type_name() + "' object is not callable");
   out += callee.as_callable().call(args).str();
 }
 

@@ -39,14 +39,18 @@ int64_t length_of(const Value& v) {
 }
 
 // jinja2.filters.make_attrgetter: "a.b.0" looked up part by part, as x[part].
-Value attribute_of(const Value& item, const std::string& path, const std::optional<Value>& fallback = std::nullopt) {
+Value attribute_of(const Value& item, const std::string& path,
+                   const std::optional<Value>& fallback = std::nullopt) {
   Value current = item;
   size_t start = 0;
   while (true) {
     const size_t dot = path.find('.', start);
-    const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    const bool numeric = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
-    current = get_item(current, numeric ? Value::integer(std::atoll(part.c_str())) : Value::string(part));
+    const std::string part =
+        path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    const bool numeric = !part.empty() && std::all_of(part.begin(), part.end(),
+                                                      [](char c) { return c >= '0' && c <= '9'; });
+    current =
+        get_item(current, numeric ? Value::integer(std::atoll(part.c_str())) : Value::string(part));
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
@@ -64,16 +68,20 @@ std::optional<std::string> attribute_param(const std::optional<Value>& v) {
   return v->is_integral() ? std::to_string(v->as_int()) : string_arg(*v, "attribute");
 }
 
-Value sort_key(const Value& item, const std::optional<std::string>& attribute, bool case_sensitive) {
+Value sort_key(const Value& item, const std::optional<std::string>& attribute,
+               bool case_sensitive) {
   return comparable(attribute ? attribute_of(item, *attribute) : item, case_sensitive);
 }
 
-std::vector<Value> sorted_items(std::vector<Value> items, const std::optional<std::string>& attribute,
-                                bool case_sensitive, bool reverse) {
+std::vector<Value> sorted_items(std::vector<Value> items,
+                                const std::optional<std::string>& attribute, bool case_sensitive,
+                                bool reverse) {
   std::vector<std::pair<Value, Value>> keyed;
-  for (auto& item : items) keyed.emplace_back(sort_key(item, attribute, case_sensitive), std::move(item));
+  for (auto& item : items)
+    keyed.emplace_back(sort_key(item, attribute, case_sensitive), std::move(item));
   std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
-    return reverse ? compare(CompareOp::Less, b.first, a.first) : compare(CompareOp::Less, a.first, b.first);
+    return reverse ? compare(CompareOp::Less, b.first, a.first)
+                   : compare(CompareOp::Less, a.first, b.first);
   });
   std::vector<Value> out;
   for (auto& [key, item] : keyed) out.push_back(std::move(item));
@@ -81,7 +89,8 @@ std::vector<Value> sorted_items(std::vector<Value> items, const std::optional<st
 }
 
 // select / reject / selectattr / rejectattr: keeps items whose (attribute's) test result is `keep`.
-Value filter_by_test(const Value& value, const CallArgs& args, bool by_attribute, bool keep, const std::string& name) {
+Value filter_by_test(const Value& value, const CallArgs& args, bool by_attribute, bool keep,
+                     const std::string& name) {
   size_t next = 0;
   std::optional<std::string> attribute;
   if (by_attribute) {
@@ -89,9 +98,11 @@ Value filter_by_test(const Value& value, const CallArgs& args, bool by_attribute
     attribute = string_arg(args.positional[next++], name + "() attribute");
   }
   std::optional<std::string> test;
-  if (next < args.positional.size()) test = string_arg(args.positional[next++], name + "() test name");
+  if (next < args.positional.size())
+    test = string_arg(args.positional[next++], name + "() test name");
   CallArgs test_args;
-  test_args.positional.assign(args.positional.begin() + static_cast<std::ptrdiff_t>(next), args.positional.end());
+  test_args.positional.assign(args.positional.begin() + static_cast<std::ptrdiff_t>(next),
+                              args.positional.end());
   test_args.keyword = args.keyword;
   std::vector<Value> out;
   for (const Value& item : value.iterate()) {
@@ -110,7 +121,8 @@ Value map_filter(const Value& value, const CallArgs& args) {
     if (!attribute) throw_type_error("map() needs a filter name or attribute=");
     const std::optional<Value> fallback = a.has(1) && !a[1]->is_none() ? a[1] : std::nullopt;
     if (value.truthy()) {
-      for (const Value& item : value.iterate()) out.push_back(attribute_of(item, *attribute, fallback));
+      for (const Value& item : value.iterate())
+        out.push_back(attribute_of(item, *attribute, fallback));
     }
     return Value::list(std::move(out));
   }
@@ -125,17 +137,22 @@ Value map_filter(const Value& value, const CallArgs& args) {
 }
 
 Value tojson(const Value& value, const CallArgs& args) {
-  // transformers' signature: tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)
+  // transformers' signature: tojson(x, ensure_ascii=False, indent=None, separators=None,
+  // sort_keys=False)
   const BoundArgs a(args, {"ensure_ascii", "indent", "separators", "sort_keys"}, "tojson");
   JsonDumpOptions options;
   options.ensure_ascii = a.has(0) && a[0]->truthy();
   if (a.has(1) && !a[1]->is_none()) {
-    options.indent = a[1]->is_string() ? a[1]->as_string()
-                                       : std::string(static_cast<size_t>(std::max<int64_t>(0, integer_arg(*a[1], "indent"))), ' ');
+    options.indent =
+        a[1]->is_string()
+            ? a[1]->as_string()
+            : std::string(static_cast<size_t>(std::max<int64_t>(0, integer_arg(*a[1], "indent"))),
+                          ' ');
   }
   if (a.has(2) && !a[2]->is_none()) {
     const auto& parts = a[2]->iterate();
-    if (parts.size() != 2) throw_value_error("separators must be an (item_separator, key_separator) pair");
+    if (parts.size() != 2)
+      throw_value_error("separators must be an (item_separator, key_separator) pair");
     options.item_separator = string_arg(parts[0], "item separator");
     options.key_separator = string_arg(parts[1], "key separator");
   }
@@ -147,7 +164,10 @@ Value indent(const Value& value, const CallArgs& args) {
   const BoundArgs a(args, {"width", "first", "blank"}, "indent");
   const Value width = a.get(0, Value::integer(4));
   const std::string indention =
-      width.is_string() ? width.as_string() : std::string(static_cast<size_t>(std::max<int64_t>(0, integer_arg(width, "indent width"))), ' ');
+      width.is_string()
+          ? width.as_string()
+          : std::string(
+                static_cast<size_t>(std::max<int64_t>(0, integer_arg(width, "indent width"))), ' ');
   const bool first = a.has(1) && a[1]->truthy();
   const bool blank = a.has(2) && a[2]->truthy();
   // Jinja2 appends a newline so that splitlines() keeps a trailing empty line.
@@ -195,7 +215,9 @@ std::optional<int64_t> parse_python_int(std::string text, int base) {
   if (start >= text.size()) return std::nullopt;
   char* end = nullptr;
   const long long v = std::strtoll(text.c_str(), &end, base);
-  if (end != text.c_str() + text.size() || text[start] == '+' || text[start] == '-' || text[start] == ' ') return std::nullopt;
+  if (end != text.c_str() + text.size() || text[start] == '+' || text[start] == '-' ||
+      text[start] == ' ')
+    return std::nullopt;
   return v;
 }
 
@@ -245,7 +267,8 @@ Value round_filter(const Value& value, const CallArgs& args) {
     throw RenderError("FilterArgumentError", "method must be common, ceil or floor");
   }
   if (value.is_undefined()) value.fail_undefined();
-  if (!value.is_number()) throw_type_error("type " + value.type_name() + " doesn't define __round__ method");
+  if (!value.is_number())
+    throw_type_error("type " + value.type_name() + " doesn't define __round__ method");
   if (method == "common") {
     if (value.is_integral() && precision >= 0) return Value::integer(value.as_int());
     return Value::number(round_half_even(value.as_double(), precision));
@@ -262,7 +285,8 @@ Value unique(const Value& value, const CallArgs& args) {
   std::vector<Value> seen, out;
   for (const Value& item : value.iterate()) {
     const Value key = sort_key(item, attribute, case_sensitive);
-    if (std::any_of(seen.begin(), seen.end(), [&](const Value& s) { return equals(s, key); })) continue;
+    if (std::any_of(seen.begin(), seen.end(), [&](const Value& s) { return equals(s, key); }))
+      continue;
     seen.push_back(key);
     out.push_back(item);
   }
@@ -275,7 +299,9 @@ Value min_max(const Value& value, const CallArgs& args, bool largest) {
   const bool case_sensitive = a.has(0) && a[0]->truthy();
   const auto attribute = attribute_param(a[1]);
   const std::vector<Value> items = value.iterate();
-  if (items.empty()) return Value::undefined(largest ? "No largest item, sequence was empty." : "No smallest item, sequence was empty.");
+  if (items.empty())
+    return Value::undefined(largest ? "No largest item, sequence was empty."
+                                    : "No smallest item, sequence was empty.");
   size_t best = 0;
   for (size_t i = 1; i < items.size(); ++i) {
     const Value key = sort_key(items[i], attribute, case_sensitive);
@@ -289,24 +315,37 @@ Value dictsort(const Value& value, const CallArgs& args) {
   const BoundArgs a(args, {"case_sensitive", "by", "reverse"}, "dictsort");
   const bool case_sensitive = a.has(0) && a[0]->truthy();
   const std::string by = a.has(1) ? string_arg(*a[1], "by") : "key";
-  if (by != "key" && by != "value") throw RenderError("FilterArgumentError", "You can only sort by either \"key\" or \"value\"");
+  if (by != "key" && by != "value")
+    throw RenderError("FilterArgumentError", "You can only sort by either \"key\" or \"value\"");
   const bool reverse = a.has(2) && a[2]->truthy();
   if (!value.is(Type::Dict)) throw_type_error("dictsort expects a mapping");
   std::vector<Value> pairs;
   for (const auto& [k, v] : value.as_dict().entries) pairs.push_back(Value::tuple({k, v}));
-  return Value::list(sorted_items(std::move(pairs), by == "key" ? "0" : "1", case_sensitive, reverse));
+  return Value::list(
+      sorted_items(std::move(pairs), by == "key" ? "0" : "1", case_sensitive, reverse));
 }
 
 std::string html_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&#34;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&#34;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -317,10 +356,13 @@ std::string jinja_title(const std::string& s) {
   std::string out;
   bool word_start = true;
   for (char32_t cp : to_code_points(s)) {
-    const bool separator = cp == U'-' || cp == U'(' || cp == U'{' || cp == U'[' || cp == U'<' || is_python_space(cp);
+    const bool separator =
+        cp == U'-' || cp == U'(' || cp == U'{' || cp == U'[' || cp == U'<' || is_python_space(cp);
     const std::string ch = to_utf8(std::u32string(1, cp));
-    if (separator) out += ch;
-    else out += word_start ? python_upper(ch) : python_lower(ch);
+    if (separator)
+      out += ch;
+    else
+      out += word_start ? python_upper(ch) : python_lower(ch);
     word_start = separator;
   }
   return out;
@@ -345,7 +387,9 @@ Value truncate(const Value& value, const CallArgs& args) {
   const int64_t leeway = a.has(3) && !a[3]->is_none() ? integer_arg(*a[3], "leeway") : 5;
   const std::u32string text = to_code_points(value.str());
   const int64_t end_length = code_point_length(end);
-  if (length < end_length) throw_value_error("expected length >= " + std::to_string(end_length) + ", got " + std::to_string(length));
+  if (length < end_length)
+    throw_value_error("expected length >= " + std::to_string(end_length) + ", got " +
+                      std::to_string(length));
   if (static_cast<int64_t>(text.size()) <= length + leeway) return Value::string(value.str());
   std::u32string kept = text.substr(0, static_cast<size_t>(length - end_length));
   if (!killwords) {
@@ -373,7 +417,8 @@ const std::map<std::string, Filter>& filters() {
          const BoundArgs a(args, {"name"}, "attr");
          return get_attribute(v, string_arg(a.get(0, Value::string("")), "attr name"));
        }},
-      {"capitalize", [](const Value& v, const CallArgs&) { return Value::string(python_capitalize(v.str())); }},
+      {"capitalize",
+       [](const Value& v, const CallArgs&) { return Value::string(python_capitalize(v.str())); }},
       {"center",
        [](const Value& v, const CallArgs& args) {
          const BoundArgs a(args, {"width"}, "center");
@@ -390,22 +435,26 @@ const std::map<std::string, Filter>& filters() {
          return v.is_undefined() || (boolean && !v.truthy()) ? a.get(0, Value::string("")) : v;
        }},
       {"dictsort", dictsort},
-      {"escape", [](const Value& v, const CallArgs&) { return Value::string(html_escape(v.str())); }},
+      {"escape",
+       [](const Value& v, const CallArgs&) { return Value::string(html_escape(v.str())); }},
       {"first",
        [](const Value& v, const CallArgs&) {
          const std::vector<Value> items = v.iterate();
-         return items.empty() ? Value::undefined("No first item, sequence was empty.") : items.front();
+         return items.empty() ? Value::undefined("No first item, sequence was empty.")
+                              : items.front();
        }},
       {"last",
        [](const Value& v, const CallArgs&) {
          const std::vector<Value> items = v.iterate();
-         return items.empty() ? Value::undefined("No last item, sequence was empty.") : items.back();
+         return items.empty() ? Value::undefined("No last item, sequence was empty.")
+                              : items.back();
        }},
       {"float", float_filter},
       {"format",
        [](const Value& v, const CallArgs& args) {
          if (!args.positional.empty() && !args.keyword.empty()) {
-           throw RenderError("FilterArgumentError", "can't handle positional and keyword arguments at the same time");
+           throw RenderError("FilterArgumentError",
+                             "can't handle positional and keyword arguments at the same time");
          }
          if (!args.keyword.empty()) {
            Dict d;
@@ -437,15 +486,28 @@ const std::map<std::string, Filter>& filters() {
          return Value::string(out);
        }},
       {"list", [](const Value& v, const CallArgs&) { return Value::list(v.iterate()); }},
-      {"lower", [](const Value& v, const CallArgs&) { return Value::string(python_lower(v.str())); }},
+      {"lower",
+       [](const Value& v, const CallArgs&) { return Value::string(python_lower(v.str())); }},
       {"map", map_filter},
       {"max", [](const Value& v, const CallArgs& args) { return min_max(v, args, true); }},
       {"min", [](const Value& v, const CallArgs& args) { return min_max(v, args, false); }},
       {"pprint", [](const Value& v, const CallArgs&) { return Value::string(v.repr()); }},
-      {"reject", [](const Value& v, const CallArgs& args) { return filter_by_test(v, args, false, false, "reject"); }},
-      {"rejectattr", [](const Value& v, const CallArgs& args) { return filter_by_test(v, args, true, false, "rejectattr"); }},
-      {"select", [](const Value& v, const CallArgs& args) { return filter_by_test(v, args, false, true, "select"); }},
-      {"selectattr", [](const Value& v, const CallArgs& args) { return filter_by_test(v, args, true, true, "selectattr"); }},
+      {"reject",
+       [](const Value& v, const CallArgs& args) {
+         return filter_by_test(v, args, false, false, "reject");
+       }},
+      {"rejectattr",
+       [](const Value& v, const CallArgs& args) {
+         return filter_by_test(v, args, true, false, "rejectattr");
+       }},
+      {"select",
+       [](const Value& v, const CallArgs& args) {
+         return filter_by_test(v, args, false, true, "select");
+       }},
+      {"selectattr",
+       [](const Value& v, const CallArgs& args) {
+         return filter_by_test(v, args, true, true, "selectattr");
+       }},
       {"replace",
        [](const Value& v, const CallArgs& args) {
          const BoundArgs a(args, {"old", "new", "count"}, "replace");
@@ -471,8 +533,8 @@ const std::map<std::string, Filter>& filters() {
       {"sort",
        [](const Value& v, const CallArgs& args) {
          const BoundArgs a(args, {"reverse", "case_sensitive", "attribute"}, "sort");
-         return Value::list(sorted_items(v.iterate(), attribute_param(a[2]), a.has(1) && a[1]->truthy(),
-                                         a.has(0) && a[0]->truthy()));
+         return Value::list(sorted_items(v.iterate(), attribute_param(a[2]),
+                                         a.has(1) && a[1]->truthy(), a.has(0) && a[0]->truthy()));
        }},
       {"string", [](const Value& v, const CallArgs&) { return Value::string(v.str()); }},
       {"sum",
@@ -481,11 +543,13 @@ const std::map<std::string, Filter>& filters() {
          const auto attribute = attribute_param(a[0]);
          Value total = a.get(1, Value::integer(0));
          for (const Value& item : v.iterate()) {
-           total = arithmetic(ArithmeticOp::Add, total, attribute ? attribute_of(item, *attribute) : item);
+           total = arithmetic(ArithmeticOp::Add, total,
+                              attribute ? attribute_of(item, *attribute) : item);
          }
          return total;
        }},
-      {"title", [](const Value& v, const CallArgs&) { return Value::string(jinja_title(v.str())); }},
+      {"title",
+       [](const Value& v, const CallArgs&) { return Value::string(jinja_title(v.str())); }},
       {"tojson", tojson},
       {"trim",
        [](const Value& v, const CallArgs& args) {
@@ -496,8 +560,10 @@ const std::map<std::string, Filter>& filters() {
        }},
       {"truncate", truncate},
       {"unique", unique},
-      {"upper", [](const Value& v, const CallArgs&) { return Value::string(python_upper(v.str())); }},
-      {"wordcount", [](const Value& v, const CallArgs&) { return Value::integer(word_count(v.str())); }},
+      {"upper",
+       [](const Value& v, const CallArgs&) { return Value::string(python_upper(v.str())); }},
+      {"wordcount",
+       [](const Value& v, const CallArgs&) { return Value::integer(word_count(v.str())); }},
   };
   return table;
 }
@@ -509,13 +575,16 @@ const std::map<std::string, std::string>& aliases() {
 
 }  // namespace
 
-bool has_filter(const std::string& name) { return filters().count(name) > 0 || aliases().count(name) > 0; }
+bool has_filter(const std::string& name) {
+  return filters().count(name) > 0 || aliases().count(name) > 0;
+}
 
 Value apply_filter(const std::string& name, const Value& value, const CallArgs& args) {
   const auto alias = aliases().find(name);
   const std::string& real = alias == aliases().end() ? name : alias->second;
   const auto it = filters().find(real);
-  if (it == filters().end()) throw RenderError("TemplateRuntimeError", "no filter named '" + name + "'");
+  if (it == filters().end())
+    throw RenderError("TemplateRuntimeError", "no filter named '" + name + "'");
   return it->second(value, args);
 }
 

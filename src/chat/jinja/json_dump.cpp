@@ -19,13 +19,27 @@ void append_escaped(std::string& out, const std::string& text, bool ensure_ascii
   };
   for (char32_t cp : to_code_points(text)) {
     switch (cp) {
-      case U'"': out += "\\\""; break;
-      case U'\\': out += "\\\\"; break;
-      case U'\n': out += "\\n"; break;
-      case U'\r': out += "\\r"; break;
-      case U'\t': out += "\\t"; break;
-      case U'\b': out += "\\b"; break;
-      case U'\f': out += "\\f"; break;
+      case U'"':
+        out += "\\\"";
+        break;
+      case U'\\':
+        out += "\\\\";
+        break;
+      case U'\n':
+        out += "\\n";
+        break;
+      case U'\r':
+        out += "\\r";
+        break;
+      case U'\t':
+        out += "\\t";
+        break;
+      case U'\b':
+        out += "\\b";
+        break;
+      case U'\f':
+        out += "\\f";
+        break;
       default:
         if (cp < 0x20) {
           append_u(static_cast<unsigned>(cp));
@@ -72,7 +86,8 @@ std::string key_text(const Value& key) {
 class Dumper {
  public:
   explicit Dumper(const JsonDumpOptions& options)
-      : options_(options), item_separator_(options.item_separator.value_or(options.indent ? "," : ", ")) {}
+      : options_(options),
+        item_separator_(options.item_separator.value_or(options.indent ? "," : ", ")) {}
 
   void dump(const Value& v, int depth, std::string& out) const {
     switch (v.type()) {
@@ -131,7 +146,8 @@ class Dumper {
     std::vector<std::pair<std::string, const Value*>> entries;
     for (const auto& [key, value] : dict.entries) entries.emplace_back(key_text(key), &value);
     if (options_.sort_keys) {
-      std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      std::stable_sort(entries.begin(), entries.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
     }
     out += '{';
     for (size_t i = 0; i < entries.size(); ++i) {

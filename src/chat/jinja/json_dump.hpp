@@ -9,7 +9,7 @@
 namespace atman::jinja {
 
 struct JsonDumpOptions {
-  std::optional<std::string> indent;  // the text of one indentation level; absent: one line
+  std::optional<std::string> indent;          // the text of one indentation level; absent: one line
   std::optional<std::string> item_separator;  // default ", " or "," with an indent
   std::string key_separator = ": ";
   bool sort_keys = false;

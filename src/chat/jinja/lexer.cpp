@@ -33,19 +33,27 @@ namespace {
 bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
 
 // Length of the UTF-8 sequence starting with lead byte `c`.
-size_t sequence_length(unsigned char c) { return c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1; }
+size_t sequence_length(unsigned char c) {
+  return c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+}
 
 // The character (code point) at text[p], and its length in bytes.
 std::pair<char32_t, size_t> character_at(const std::string& text, size_t p) {
   if (static_cast<unsigned char>(text[p]) < 0x80) return {static_cast<char32_t>(text[p]), 1};
-  const size_t length = std::min(sequence_length(static_cast<unsigned char>(text[p])), text.size() - p);
+  const size_t length =
+      std::min(sequence_length(static_cast<unsigned char>(text[p])), text.size() - p);
   const std::u32string cps = to_code_points(text.substr(p, length));
   return {cps.empty() ? U'\0' : cps[0], length};
 }
 
 // Python identifiers, as Jinja2 names: a letter or '_', then letters, digits and '_'.
-bool is_name_start(char32_t cp) { return cp == U'_' || (cp < 0x80 ? std::isalpha(static_cast<int>(cp)) != 0 : is_alpha(cp)); }
-bool is_name_char(char32_t cp) { return is_name_start(cp) || (cp < 0x80 ? std::isdigit(static_cast<int>(cp)) != 0 : is_decimal_digit(cp)); }
+bool is_name_start(char32_t cp) {
+  return cp == U'_' || (cp < 0x80 ? std::isalpha(static_cast<int>(cp)) != 0 : is_alpha(cp));
+}
+bool is_name_char(char32_t cp) {
+  return is_name_start(cp) ||
+         (cp < 0x80 ? std::isdigit(static_cast<int>(cp)) != 0 : is_decimal_digit(cp));
+}
 
 class Lexer {
  public:
@@ -60,7 +68,10 @@ class Lexer {
         break;
       }
       const char kind = src_[start + 1];
-      const char sign = start + 2 < src_.size() && (src_[start + 2] == '-' || src_[start + 2] == '+') ? src_[start + 2] : 0;
+      const char sign =
+          start + 2 < src_.size() && (src_[start + 2] == '-' || src_[start + 2] == '+')
+              ? src_[start + 2]
+              : 0;
       emit_text(text_before_tag(src_.substr(pos_, start - pos_), sign, kind != '{'));
       advance_to(start);
       const size_t inner = start + 2 + (sign ? 1 : 0);
@@ -79,7 +90,8 @@ class Lexer {
  private:
   size_t find_tag_start(size_t from) const {
     for (size_t i = src_.find('{', from); i != std::string::npos; i = src_.find('{', i + 1)) {
-      if (i + 1 < src_.size() && (src_[i + 1] == '{' || src_[i + 1] == '%' || src_[i + 1] == '#')) return i;
+      if (i + 1 < src_.size() && (src_[i + 1] == '{' || src_[i + 1] == '%' || src_[i + 1] == '#'))
+        return i;
     }
     return std::string::npos;
   }
@@ -136,7 +148,8 @@ class Lexer {
     }
     const size_t close = src_.find("#}", inner);
     if (close == std::string::npos) throw SyntaxError("missing end of comment tag", line_);
-    const char sign = close > inner && (src_[close - 1] == '-' || src_[close - 1] == '+') ? src_[close - 1] : 0;
+    const char sign =
+        close > inner && (src_[close - 1] == '-' || src_[close - 1] == '+') ? src_[close - 1] : 0;
     finish_tag(after_tag_end(close + 2, sign, true));
   }
 
@@ -149,11 +162,13 @@ class Lexer {
 
   void lex_raw(size_t inner) {
     size_t p = skip_whitespace(skip_whitespace(inner) + 3);
-    p = src_[p] == '-' ? skip_whitespace(p + 3) : p + 2;  // no trim_blocks after {% raw %}, as in Jinja2
+    p = src_[p] == '-' ? skip_whitespace(p + 3)
+                       : p + 2;  // no trim_blocks after {% raw %}, as in Jinja2
     advance_to(p);
     // Finds {%[-+]? endraw [-+]?%}.
     for (size_t at = src_.find("{%", p); at != std::string::npos; at = src_.find("{%", at + 1)) {
-      const char sign = at + 2 < src_.size() && (src_[at + 2] == '-' || src_[at + 2] == '+') ? src_[at + 2] : 0;
+      const char sign =
+          at + 2 < src_.size() && (src_[at + 2] == '-' || src_[at + 2] == '+') ? src_[at + 2] : 0;
       size_t q = skip_whitespace(at + 2 + (sign ? 1 : 0));
       if (src_.compare(q, 6, "endraw") != 0) continue;
       q = skip_whitespace(q + 6);
@@ -170,15 +185,16 @@ class Lexer {
 
   void lex_tag(bool is_variable, size_t inner) {
     const int begin_line = line_;
-    tokens_.push_back(Token{is_variable ? TokenType::VariableBegin : TokenType::BlockBegin, "", line_});
+    tokens_.push_back(
+        Token{is_variable ? TokenType::VariableBegin : TokenType::BlockBegin, "", line_});
     advance_to(inner);
     const std::string close = is_variable ? "}}" : "%}";
     std::vector<char> brackets;
     while (true) {
       advance_to(skip_whitespace(pos_));
       if (pos_ >= src_.size()) {
-        throw SyntaxError("unexpected end of template, expected '" + close + "' to close the tag opened on line " +
-                              std::to_string(begin_line),
+        throw SyntaxError("unexpected end of template, expected '" + close +
+                              "' to close the tag opened on line " + std::to_string(begin_line),
                           line_);
       }
       if (brackets.empty()) {
@@ -186,7 +202,8 @@ class Lexer {
         size_t at = pos_;
         if (src_[at] == '-' || (!is_variable && src_[at] == '+')) sign = src_[at++];
         if (src_.compare(at, 2, close) == 0) {
-          tokens_.push_back(Token{is_variable ? TokenType::VariableEnd : TokenType::BlockEnd, "", line_});
+          tokens_.push_back(
+              Token{is_variable ? TokenType::VariableEnd : TokenType::BlockEnd, "", line_});
           finish_tag(after_tag_end(at + 2, sign, !is_variable));
           return;
         }
@@ -216,17 +233,23 @@ class Lexer {
   }
 
   size_t digits_end(size_t p) const {
-    while (p < src_.size() && (is_digit(src_[p]) || (src_[p] == '_' && p + 1 < src_.size() && is_digit(src_[p + 1])))) ++p;
+    while (p < src_.size() &&
+           (is_digit(src_[p]) || (src_[p] == '_' && p + 1 < src_.size() && is_digit(src_[p + 1]))))
+      ++p;
     return p;
   }
 
   void lex_number() {
     const size_t start = pos_;
-    if (src_[pos_] == '0' && pos_ + 1 < src_.size() && src_[pos_ + 1] != 0 && std::strchr("xXoObB", src_[pos_ + 1]) != nullptr) {
-      const int base = std::tolower(src_[pos_ + 1]) == 'x' ? 16 : std::tolower(src_[pos_ + 1]) == 'o' ? 8 : 2;
+    if (src_[pos_] == '0' && pos_ + 1 < src_.size() && src_[pos_ + 1] != 0 &&
+        std::strchr("xXoObB", src_[pos_ + 1]) != nullptr) {
+      const int base = std::tolower(src_[pos_ + 1]) == 'x'   ? 16
+                       : std::tolower(src_[pos_ + 1]) == 'o' ? 8
+                                                             : 2;
       size_t end = pos_ + 2;
       std::string digits;
-      while (end < src_.size() && (std::isxdigit(static_cast<unsigned char>(src_[end])) || src_[end] == '_')) {
+      while (end < src_.size() &&
+             (std::isxdigit(static_cast<unsigned char>(src_[end])) || src_[end] == '_')) {
         if (src_[end] != '_') digits += src_[end];
         ++end;
       }
@@ -255,7 +278,9 @@ class Lexer {
     if (!is_float && src_[start] == '0') {
       // A decimal integer has no leading zeros: "02" is the integers 0 and 2, as in Jinja2.
       end = start + 1;
-      while (end < src_.size() && (src_[end] == '0' || (src_[end] == '_' && end + 1 < src_.size() && src_[end + 1] == '0'))) ++end;
+      while (end < src_.size() && (src_[end] == '0' || (src_[end] == '_' && end + 1 < src_.size() &&
+                                                        src_[end + 1] == '0')))
+        ++end;
     }
     std::string text = src_.substr(start, end - start);
     std::string plain;
@@ -264,9 +289,12 @@ class Lexer {
     }
     Token token{is_float ? TokenType::Float : TokenType::Integer, text, line_};
     errno = 0;
-    if (is_float) token.number = std::strtod(plain.c_str(), nullptr);
-    else token.integer = std::strtoll(plain.c_str(), nullptr, 10);
-    if (!is_float && errno == ERANGE) throw SyntaxError("integer literal " + text + " is outside the 64-bit range", line_);
+    if (is_float)
+      token.number = std::strtod(plain.c_str(), nullptr);
+    else
+      token.integer = std::strtoll(plain.c_str(), nullptr, 10);
+    if (!is_float && errno == ERANGE)
+      throw SyntaxError("integer literal " + text + " is outside the 64-bit range", line_);
     tokens_.push_back(token);
     advance_to(end);
   }
@@ -277,7 +305,9 @@ class Lexer {
     std::string value;
     size_t p = pos_ + 1;
     while (true) {
-      if (p >= src_.size()) throw SyntaxError(std::string("unterminated string literal (unexpected char ") + quote + ")", line_);
+      if (p >= src_.size())
+        throw SyntaxError(
+            std::string("unterminated string literal (unexpected char ") + quote + ")", line_);
       const char c = src_[p];
       if (c == quote) break;
       if (c != '\\' || p + 1 >= src_.size()) {
@@ -295,34 +325,35 @@ class Lexer {
     const char c = src_[p];
     const auto hex_escape = [&](size_t digits) {
       const std::string hex = src_.substr(p + 1, digits);
-      if (hex.size() != digits || !std::all_of(hex.begin(), hex.end(), [](char h) { return std::isxdigit(static_cast<unsigned char>(h)); })) {
-        throw SyntaxError("truncated \\" + std::string(1, c) + " escape in a string literal", line_);
+      if (hex.size() != digits || !std::all_of(hex.begin(), hex.end(), [](char h) {
+            return std::isxdigit(static_cast<unsigned char>(h));
+          })) {
+        throw SyntaxError("truncated \\" + std::string(1, c) + " escape in a string literal",
+                          line_);
       }
-      out += to_utf8(std::u32string(1, static_cast<char32_t>(std::strtoul(hex.c_str(), nullptr, 16))));
+      const auto cp = static_cast<char32_t>(std::strtoul(hex.c_str(), nullptr, 16));
+      if (cp > 0x10FFFF) throw SyntaxError("illegal Unicode character in a string literal", line_);
+      out += to_utf8(std::u32string(1, cp));
       return p + 1 + digits;
     };
-    switch (c) {
-      case '\n': return p + 1;  // a backslash-newline continues the line
-      case '\\': out += '\\'; return p + 1;
-      case '\'': out += '\''; return p + 1;
-      case '"': out += '"'; return p + 1;
-      case 'a': out += '\a'; return p + 1;
-      case 'b': out += '\b'; return p + 1;
-      case 'f': out += '\f'; return p + 1;
-      case 'n': out += '\n'; return p + 1;
-      case 'r': out += '\r'; return p + 1;
-      case 't': out += '\t'; return p + 1;
-      case 'v': out += '\v'; return p + 1;
-      case 'x': return hex_escape(2);
-      case 'u': return hex_escape(4);
-      case 'U': return hex_escape(8);
-      default:
-        break;
+    static const std::pair<char, char> kSingleCharacter[] = {
+        {'\\', '\\'}, {'\'', '\''}, {'"', '"'},  {'a', '\a'}, {'b', '\b'},
+        {'f', '\f'},  {'n', '\n'},  {'r', '\r'}, {'t', '\t'}, {'v', '\v'}};
+    for (const auto& [code, decoded] : kSingleCharacter) {
+      if (c == code) {
+        out += decoded;
+        return p + 1;
+      }
     }
+    if (c == '\n') return p + 1;  // a backslash-newline continues the line
+    if (c == 'x') return hex_escape(2);
+    if (c == 'u') return hex_escape(4);
+    if (c == 'U') return hex_escape(8);
     if (c >= '0' && c <= '7') {
       size_t end = p;
       unsigned value = 0;
-      while (end < src_.size() && end < p + 3 && src_[end] >= '0' && src_[end] <= '7') value = value * 8 + static_cast<unsigned>(src_[end++] - '0');
+      while (end < src_.size() && end < p + 3 && src_[end] >= '0' && src_[end] <= '7')
+        value = value * 8 + static_cast<unsigned>(src_[end++] - '0');
       out += to_utf8(std::u32string(1, static_cast<char32_t>(value)));
       return end;
     }
@@ -331,9 +362,12 @@ class Lexer {
       // Jinja2 decodes literals after encode("ascii", "backslashreplace"): "\é" reads "\xe9".
       const auto [cp, length] = character_at(src_, p);
       char buf[16];
-      if (cp < 0x100) std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned>(cp));
-      else if (cp < 0x10000) std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(cp));
-      else std::snprintf(buf, sizeof(buf), "\\U%08x", static_cast<unsigned>(cp));
+      if (cp < 0x100)
+        std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned>(cp));
+      else if (cp < 0x10000)
+        std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(cp));
+      else
+        std::snprintf(buf, sizeof(buf), "\\U%08x", static_cast<unsigned>(cp));
       out += buf;
       return p + length;
     }
@@ -362,7 +396,8 @@ class Lexer {
       if (brackets.empty()) throw SyntaxError(std::string("unexpected '") + c + "'", line_);
       if (brackets.back() != open) {
         const char expected = brackets.back() == '(' ? ')' : brackets.back() == '[' ? ']' : '}';
-        throw SyntaxError(std::string("unexpected '") + c + "', expected '" + expected + "'", line_);
+        throw SyntaxError(std::string("unexpected '") + c + "', expected '" + expected + "'",
+                          line_);
       }
       brackets.pop_back();
     }

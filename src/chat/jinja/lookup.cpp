@@ -33,7 +33,8 @@ std::optional<size_t> sequence_index(int64_t index, size_t length) {
 }
 
 Value bound_method(const Value& object, const std::string& name) {
-  return Value::callable(name, [object, name](const CallArgs& args) { return call_method(object, name, args); });
+  return Value::callable(
+      name, [object, name](const CallArgs& args) { return call_method(object, name, args); });
 }
 
 }  // namespace
@@ -91,13 +92,14 @@ namespace {
 
 std::optional<int64_t> slice_bound(const std::optional<Value>& v) {
   if (!v || v->is_none()) return std::nullopt;
-  if (!v->is_integral()) throw_type_error("slice indices must be integers or None or have an __index__ method");
+  if (!v->is_integral())
+    throw_type_error("slice indices must be integers or None or have an __index__ method");
   return v->as_int();
 }
 
 // The positions object[start:stop:step] picks from a sequence of `length` (PySlice_AdjustIndices).
-std::vector<size_t> slice_positions(size_t length, std::optional<int64_t> start, std::optional<int64_t> stop,
-                                    std::optional<int64_t> step_arg) {
+std::vector<size_t> slice_positions(size_t length, std::optional<int64_t> start,
+                                    std::optional<int64_t> stop, std::optional<int64_t> step_arg) {
   const int64_t step = step_arg.value_or(1);
   if (step == 0) throw_value_error("slice step cannot be zero");
   const int64_t n = static_cast<int64_t>(length);
@@ -117,14 +119,15 @@ std::vector<size_t> slice_positions(size_t length, std::optional<int64_t> start,
   const int64_t first = adjust(start, step > 0 ? lower : upper);
   const int64_t last = adjust(stop, step > 0 ? upper : lower);
   std::vector<size_t> positions;
-  for (int64_t i = first; step > 0 ? i < last : i > last; i += step) positions.push_back(static_cast<size_t>(i));
+  for (int64_t i = first; step > 0 ? i < last : i > last; i += step)
+    positions.push_back(static_cast<size_t>(i));
   return positions;
 }
 
 }  // namespace
 
-Value get_slice(const Value& object, const std::optional<Value>& start, const std::optional<Value>& stop,
-                const std::optional<Value>& step) {
+Value get_slice(const Value& object, const std::optional<Value>& start,
+                const std::optional<Value>& stop, const std::optional<Value>& step) {
   // Jinja2 compiles a slice to plain Python subscription: its errors are not turned into Undefined.
   if (object.is_undefined()) object.fail_undefined();
   if (object.is(Value::Type::Dict)) throw_type_error("unhashable type: 'slice'");
@@ -142,7 +145,8 @@ Value get_slice(const Value& object, const std::optional<Value>& start, const st
   }
   const List& list = object.as_list();
   std::vector<Value> items;
-  for (size_t i : slice_positions(list.items.size(), start_index, stop_index, step_value)) items.push_back(list.items[i]);
+  for (size_t i : slice_positions(list.items.size(), start_index, stop_index, step_value))
+    items.push_back(list.items[i]);
   return list.is_tuple ? Value::tuple(std::move(items)) : Value::list(std::move(items));
 }
 

@@ -12,7 +12,7 @@ namespace atman::jinja {
 Value get_attribute(const Value& object, const std::string& name);
 Value get_item(const Value& object, const Value& key);
 // object[start:stop:step] as Python evaluates it (errors are errors); absent parts are nullopt.
-Value get_slice(const Value& object, const std::optional<Value>& start, const std::optional<Value>& stop,
-                const std::optional<Value>& step);
+Value get_slice(const Value& object, const std::optional<Value>& start,
+                const std::optional<Value>& stop, const std::optional<Value>& step);
 
 }  // namespace atman::jinja

@@ -25,7 +25,8 @@ struct Window {
   size_t offset = 0;
 };
 
-Window window(const std::string& self, const BoundArgs& a, size_t start_index, const std::string& method) {
+Window window(const std::string& self, const BoundArgs& a, size_t start_index,
+              const std::string& method) {
   std::u32string cps = to_code_points(self);
   const int64_t n = static_cast<int64_t>(cps.size());
   const auto clamp = [&](const std::optional<Value>& v, int64_t fallback) {
@@ -37,18 +38,22 @@ Window window(const std::string& self, const BoundArgs& a, size_t start_index, c
   const int64_t start = clamp(a[start_index], 0);
   const int64_t end = clamp(a[start_index + 1], n);
   if (start >= end) return Window{std::u32string(), static_cast<size_t>(start)};
-  return Window{cps.substr(static_cast<size_t>(start), static_cast<size_t>(end - start)), static_cast<size_t>(start)};
+  return Window{cps.substr(static_cast<size_t>(start), static_cast<size_t>(end - start)),
+                static_cast<size_t>(start)};
 }
 
-Value affix_test(const std::string& self, const CallArgs& args, const std::string& method, bool prefix) {
+Value affix_test(const std::string& self, const CallArgs& args, const std::string& method,
+                 bool prefix) {
   const BoundArgs a(args, {"affix", "start", "end"}, method);
   if (!a.has(0)) throw_type_error(method + "() takes at least 1 argument (0 given)");
   const Window w = window(self, a, 1, method);
-  std::vector<Value> candidates = a[0]->is(Value::Type::List) && a[0]->as_list().is_tuple ? a[0]->as_list().items
-                                                                                          : std::vector<Value>{*a[0]};
+  std::vector<Value> candidates = a[0]->is(Value::Type::List) && a[0]->as_list().is_tuple
+                                      ? a[0]->as_list().items
+                                      : std::vector<Value>{*a[0]};
   for (const Value& candidate : candidates) {
     if (!candidate.is_string()) {
-      throw_type_error(method + " first arg must be str or a tuple of str, not " + candidate.type_name());
+      throw_type_error(method + " first arg must be str or a tuple of str, not " +
+                       candidate.type_name());
     }
     const std::u32string affix = to_code_points(candidate.as_string());
     if (affix.size() > w.text.size()) continue;
@@ -59,7 +64,8 @@ Value affix_test(const std::string& self, const CallArgs& args, const std::strin
 }
 
 // find / rfind / index / rindex: the code point index of `sub` in self[start:end], or -1.
-int64_t find_in(const std::string& self, const CallArgs& args, const std::string& method, bool from_right) {
+int64_t find_in(const std::string& self, const CallArgs& args, const std::string& method,
+                bool from_right) {
   const BoundArgs a(args, {"sub", "start", "end"}, method);
   if (!a.has(0)) throw_type_error(method + "() takes at least 1 argument (0 given)");
   const std::u32string sub = to_code_points(string_arg(*a[0], method + "() argument"));
@@ -75,7 +81,9 @@ int64_t count_in(const std::string& self, const CallArgs& args) {
   const Window w = window(self, a, 1, "count");
   if (sub.empty()) return static_cast<int64_t>(w.text.size()) + 1;
   int64_t n = 0;
-  for (size_t at = w.text.find(sub); at != std::u32string::npos; at = w.text.find(sub, at + sub.size())) ++n;
+  for (size_t at = w.text.find(sub); at != std::u32string::npos;
+       at = w.text.find(sub, at + sub.size()))
+    ++n;
   return n;
 }
 
@@ -98,7 +106,8 @@ std::string replace(const std::string& self, const CallArgs& args) {
     return out;
   }
   size_t start = 0;
-  for (size_t at = self.find(old_text); at != std::string::npos && remaining != 0; at = self.find(old_text, start)) {
+  for (size_t at = self.find(old_text); at != std::string::npos && remaining != 0;
+       at = self.find(old_text, start)) {
     out += self.substr(start, at - start) + new_text;
     start = at + old_text.size();
     --remaining;
@@ -117,7 +126,8 @@ std::string join(const std::string& separator, const Value& iterable) {
   size_t i = 0;
   for (const Value& item : iterable.iterate()) {
     if (!item.is_string()) {
-      throw_type_error("sequence item " + std::to_string(i) + ": expected str instance, " + item.type_name() + " found");
+      throw_type_error("sequence item " + std::to_string(i) + ": expected str instance, " +
+                       item.type_name() + " found");
     }
     if (i++ > 0) out += separator;
     out += item.as_string();
@@ -135,13 +145,16 @@ std::string justify(const std::string& self, const CallArgs& args, const std::st
   if (!a.has(0)) throw_type_error(method + "() takes at least 1 argument (0 given)");
   const int64_t width = integer_arg(*a[0], method + "() width");
   const std::string fill = a.has(1) ? string_arg(*a[1], method + "() fillchar") : " ";
-  if (code_point_length(fill) != 1) throw_type_error("The fill character must be exactly one character long");
+  if (code_point_length(fill) != 1)
+    throw_type_error("The fill character must be exactly one character long");
   const int64_t length = code_point_length(self);
   if (width <= length) return self;
   const int64_t margin = width - length;
   int64_t left = 0;
-  if (method == "rjust") left = margin;
-  else if (method == "center") left = margin / 2 + (margin & width & 1);
+  if (method == "rjust")
+    left = margin;
+  else if (method == "center")
+    left = margin / 2 + (margin & width & 1);
   std::string out;
   for (int64_t i = 0; i < left; ++i) out += fill;
   out += self;
@@ -156,7 +169,8 @@ std::string zfill(const std::string& self, const CallArgs& args) {
   const int64_t width = integer_arg(*a[0], "zfill() width");
   if (width <= length) return self;
   const std::string zeros(static_cast<size_t>(width - length), '0');
-  if (!self.empty() && (self[0] == '+' || self[0] == '-')) return self.substr(0, 1) + zeros + self.substr(1);
+  if (!self.empty() && (self[0] == '+' || self[0] == '-'))
+    return self.substr(0, 1) + zeros + self.substr(1);
   return zeros + self;
 }
 
@@ -171,17 +185,20 @@ Value partition(const std::string& self, const CallArgs& args, bool from_right) 
     return from_right ? Value::tuple({Value::string(""), Value::string(""), Value::string(self)})
                       : Value::tuple({Value::string(self), Value::string(""), Value::string("")});
   }
-  return Value::tuple({Value::string(self.substr(0, at)), Value::string(sep), Value::string(self.substr(at + sep.size()))});
+  return Value::tuple({Value::string(self.substr(0, at)), Value::string(sep),
+                       Value::string(self.substr(at + sep.size()))});
 }
 
 void no_arguments(const CallArgs& args, const std::string& method) { BoundArgs(args, {}, method); }
 
-Value string_strip(const std::string& self, const CallArgs& args, const std::string& method, StripSide side) {
+Value string_strip(const std::string& self, const CallArgs& args, const std::string& method,
+                   StripSide side) {
   const BoundArgs a(args, {"chars"}, method);
   return Value::string(python_strip(self, optional_string(a[0], method + " arg"), side));
 }
 
-Value string_split(const std::string& self, const CallArgs& args, const std::string& method, bool from_right) {
+Value string_split(const std::string& self, const CallArgs& args, const std::string& method,
+                   bool from_right) {
   const BoundArgs a(args, {"sep", "maxsplit"}, method);
   const int64_t max_split = a.has(1) ? integer_arg(*a[1], "maxsplit") : -1;
   return strings_to_list(python_split(self, optional_string(a[0], "sep"), max_split, from_right));
@@ -193,7 +210,9 @@ Value string_affix_removal(const std::string& self, const CallArgs& args, bool p
   if (!a.has(0)) throw_type_error(method + "() takes exactly one argument (0 given)");
   const std::string& affix = string_arg(*a[0], method + "() argument");
   if (affix.size() > self.size()) return Value::string(self);
-  if (prefix) return Value::string(self.compare(0, affix.size(), affix) == 0 ? self.substr(affix.size()) : self);
+  if (prefix)
+    return Value::string(self.compare(0, affix.size(), affix) == 0 ? self.substr(affix.size())
+                                                                   : self);
   return Value::string(self.compare(self.size() - affix.size(), affix.size(), affix) == 0
                            ? self.substr(0, self.size() - affix.size())
                            : self);
@@ -203,28 +222,56 @@ using StringMethod = std::function<Value(const std::string& self, const CallArgs
 
 const std::map<std::string, StringMethod>& string_methods() {
   static const std::map<std::string, StringMethod> methods = {
-      {"strip", [](const std::string& s, const CallArgs& a) { return string_strip(s, a, "strip", StripSide::Both); }},
-      {"lstrip", [](const std::string& s, const CallArgs& a) { return string_strip(s, a, "lstrip", StripSide::Left); }},
-      {"rstrip", [](const std::string& s, const CallArgs& a) { return string_strip(s, a, "rstrip", StripSide::Right); }},
-      {"split", [](const std::string& s, const CallArgs& a) { return string_split(s, a, "split", false); }},
-      {"rsplit", [](const std::string& s, const CallArgs& a) { return string_split(s, a, "rsplit", true); }},
+      {"strip", [](const std::string& s,
+                   const CallArgs& a) { return string_strip(s, a, "strip", StripSide::Both); }},
+      {"lstrip", [](const std::string& s,
+                    const CallArgs& a) { return string_strip(s, a, "lstrip", StripSide::Left); }},
+      {"rstrip", [](const std::string& s,
+                    const CallArgs& a) { return string_strip(s, a, "rstrip", StripSide::Right); }},
+      {"split",
+       [](const std::string& s, const CallArgs& a) { return string_split(s, a, "split", false); }},
+      {"rsplit",
+       [](const std::string& s, const CallArgs& a) { return string_split(s, a, "rsplit", true); }},
       {"splitlines",
        [](const std::string& s, const CallArgs& a) {
          const BoundArgs b(a, {"keepends"}, "splitlines");
          return strings_to_list(python_splitlines(s, b.has(0) && b[0]->truthy()));
        }},
-      {"startswith", [](const std::string& s, const CallArgs& a) { return affix_test(s, a, "startswith", true); }},
-      {"endswith", [](const std::string& s, const CallArgs& a) { return affix_test(s, a, "endswith", false); }},
-      {"upper", [](const std::string& s, const CallArgs& a) { no_arguments(a, "upper"); return Value::string(python_upper(s)); }},
-      {"lower", [](const std::string& s, const CallArgs& a) { no_arguments(a, "lower"); return Value::string(python_lower(s)); }},
-      {"title", [](const std::string& s, const CallArgs& a) { no_arguments(a, "title"); return Value::string(python_title(s)); }},
+      {"startswith", [](const std::string& s,
+                        const CallArgs& a) { return affix_test(s, a, "startswith", true); }},
+      {"endswith",
+       [](const std::string& s, const CallArgs& a) { return affix_test(s, a, "endswith", false); }},
+      {"upper",
+       [](const std::string& s, const CallArgs& a) {
+         no_arguments(a, "upper");
+         return Value::string(python_upper(s));
+       }},
+      {"lower",
+       [](const std::string& s, const CallArgs& a) {
+         no_arguments(a, "lower");
+         return Value::string(python_lower(s));
+       }},
+      {"title",
+       [](const std::string& s, const CallArgs& a) {
+         no_arguments(a, "title");
+         return Value::string(python_title(s));
+       }},
       {"capitalize",
-       [](const std::string& s, const CallArgs& a) { no_arguments(a, "capitalize"); return Value::string(python_capitalize(s)); }},
+       [](const std::string& s, const CallArgs& a) {
+         no_arguments(a, "capitalize");
+         return Value::string(python_capitalize(s));
+       }},
       {"swapcase",
-       [](const std::string& s, const CallArgs& a) { no_arguments(a, "swapcase"); return Value::string(python_swapcase(s)); }},
-      {"replace", [](const std::string& s, const CallArgs& a) { return Value::string(replace(s, a)); }},
-      {"find", [](const std::string& s, const CallArgs& a) { return Value::integer(find_in(s, a, "find", false)); }},
-      {"rfind", [](const std::string& s, const CallArgs& a) { return Value::integer(find_in(s, a, "rfind", true)); }},
+       [](const std::string& s, const CallArgs& a) {
+         no_arguments(a, "swapcase");
+         return Value::string(python_swapcase(s));
+       }},
+      {"replace",
+       [](const std::string& s, const CallArgs& a) { return Value::string(replace(s, a)); }},
+      {"find", [](const std::string& s,
+                  const CallArgs& a) { return Value::integer(find_in(s, a, "find", false)); }},
+      {"rfind", [](const std::string& s,
+                   const CallArgs& a) { return Value::integer(find_in(s, a, "rfind", true)); }},
       {"index",
        [](const std::string& s, const CallArgs& a) {
          const int64_t at = find_in(s, a, "index", false);
@@ -237,31 +284,56 @@ const std::map<std::string, StringMethod>& string_methods() {
          if (at < 0) throw_value_error("substring not found");
          return Value::integer(at);
        }},
-      {"count", [](const std::string& s, const CallArgs& a) { return Value::integer(count_in(s, a)); }},
+      {"count",
+       [](const std::string& s, const CallArgs& a) { return Value::integer(count_in(s, a)); }},
       {"join",
        [](const std::string& s, const CallArgs& a) {
          const BoundArgs b(a, {"iterable"}, "join");
          if (!b.has(0)) throw_type_error("join() takes exactly one argument (0 given)");
          return Value::string(join(s, *b[0]));
        }},
-      {"format", [](const std::string& s, const CallArgs& a) { return Value::string(brace_format(s, a.positional, a.keyword)); }},
-      {"isdigit", [](const std::string& s, const CallArgs&) { return Value::boolean(all_of_code_points(s, is_decimal_digit)); }},
-      {"isdecimal", [](const std::string& s, const CallArgs&) { return Value::boolean(all_of_code_points(s, is_decimal_digit)); }},
-      {"isnumeric", [](const std::string& s, const CallArgs&) { return Value::boolean(all_of_code_points(s, is_decimal_digit)); }},
-      {"isalpha", [](const std::string& s, const CallArgs&) { return Value::boolean(all_of_code_points(s, is_alpha)); }},
+      {"format",
+       [](const std::string& s, const CallArgs& a) {
+         return Value::string(brace_format(s, a.positional, a.keyword));
+       }},
+      {"isdigit",
+       [](const std::string& s, const CallArgs&) {
+         return Value::boolean(all_of_code_points(s, is_decimal_digit));
+       }},
+      {"isdecimal",
+       [](const std::string& s, const CallArgs&) {
+         return Value::boolean(all_of_code_points(s, is_decimal_digit));
+       }},
+      {"isnumeric",
+       [](const std::string& s, const CallArgs&) {
+         return Value::boolean(all_of_code_points(s, is_decimal_digit));
+       }},
+      {"isalpha", [](const std::string& s,
+                     const CallArgs&) { return Value::boolean(all_of_code_points(s, is_alpha)); }},
       {"isalnum",
        [](const std::string& s, const CallArgs&) {
-         return Value::boolean(all_of_code_points(s, [](char32_t c) { return is_alpha(c) || is_decimal_digit(c); }));
+         return Value::boolean(
+             all_of_code_points(s, [](char32_t c) { return is_alpha(c) || is_decimal_digit(c); }));
        }},
-      {"isspace", [](const std::string& s, const CallArgs&) { return Value::boolean(all_of_code_points(s, is_python_space)); }},
-      {"isupper", [](const std::string& s, const CallArgs&) { return Value::boolean(python_isupper(s)); }},
-      {"islower", [](const std::string& s, const CallArgs&) { return Value::boolean(python_islower(s)); }},
-      {"center", [](const std::string& s, const CallArgs& a) { return Value::string(justify(s, a, "center")); }},
-      {"ljust", [](const std::string& s, const CallArgs& a) { return Value::string(justify(s, a, "ljust")); }},
-      {"rjust", [](const std::string& s, const CallArgs& a) { return Value::string(justify(s, a, "rjust")); }},
+      {"isspace",
+       [](const std::string& s, const CallArgs&) {
+         return Value::boolean(all_of_code_points(s, is_python_space));
+       }},
+      {"isupper",
+       [](const std::string& s, const CallArgs&) { return Value::boolean(python_isupper(s)); }},
+      {"islower",
+       [](const std::string& s, const CallArgs&) { return Value::boolean(python_islower(s)); }},
+      {"center", [](const std::string& s,
+                    const CallArgs& a) { return Value::string(justify(s, a, "center")); }},
+      {"ljust", [](const std::string& s,
+                   const CallArgs& a) { return Value::string(justify(s, a, "ljust")); }},
+      {"rjust", [](const std::string& s,
+                   const CallArgs& a) { return Value::string(justify(s, a, "rjust")); }},
       {"zfill", [](const std::string& s, const CallArgs& a) { return Value::string(zfill(s, a)); }},
-      {"removeprefix", [](const std::string& s, const CallArgs& a) { return string_affix_removal(s, a, true); }},
-      {"removesuffix", [](const std::string& s, const CallArgs& a) { return string_affix_removal(s, a, false); }},
+      {"removeprefix",
+       [](const std::string& s, const CallArgs& a) { return string_affix_removal(s, a, true); }},
+      {"removesuffix",
+       [](const std::string& s, const CallArgs& a) { return string_affix_removal(s, a, false); }},
       {"partition", [](const std::string& s, const CallArgs& a) { return partition(s, a, false); }},
       {"rpartition", [](const std::string& s, const CallArgs& a) { return partition(s, a, true); }},
   };
@@ -278,8 +350,10 @@ Value dict_method(const Dict& d, const std::string& name, const CallArgs& args) 
   no_arguments(args, name);
   std::vector<Value> out;
   for (const auto& [key, value] : d.entries) {
-    if (name == "items") out.push_back(Value::tuple({key, value}));
-    else out.push_back(name == "keys" ? key : value);
+    if (name == "items")
+      out.push_back(Value::tuple({key, value}));
+    else
+      out.push_back(name == "keys" ? key : value);
   }
   return Value::list(std::move(out));
 }
@@ -328,7 +402,8 @@ Value call_method(const Value& self, const std::string& name, const CallArgs& ar
     default:
       break;
   }
-  throw RenderError("AttributeError", "'" + self.type_name() + "' object has no attribute '" + name + "'");
+  throw RenderError("AttributeError",
+                    "'" + self.type_name() + "' object has no attribute '" + name + "'");
 }
 
 }  // namespace atman::jinja

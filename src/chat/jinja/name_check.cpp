@@ -104,7 +104,8 @@ class NameChecker {
         break;
       case ExprKind::Slice: {
         const auto& s = as<SliceExpr>(*e);
-        for (const Expr* part : {s.object.get(), s.start.get(), s.stop.get(), s.step.get()}) expr(part, soft);
+        for (const Expr* part : {s.object.get(), s.start.get(), s.stop.get(), s.step.get()})
+          expr(part, soft);
         break;
       }
       case ExprKind::Call:
@@ -113,14 +114,16 @@ class NameChecker {
         break;
       case ExprKind::Filter: {
         const auto& f = as<FilterExpr>(*e);
-        if (!soft && !has_filter(f.name)) throw SyntaxError("no filter named '" + f.name + "'", e->line);
+        if (!soft && !has_filter(f.name))
+          throw SyntaxError("no filter named '" + f.name + "'", e->line);
         expr(f.operand.get(), soft);
         args(f.args, soft);
         break;
       }
       case ExprKind::Test: {
         const auto& t = as<TestExpr>(*e);
-        if (!soft && !has_test(t.name)) throw SyntaxError("no test named '" + t.name + "'", e->line);
+        if (!soft && !has_test(t.name))
+          throw SyntaxError("no test named '" + t.name + "'", e->line);
         expr(t.operand.get(), soft);
         args(t.args, soft);
         break;
@@ -145,7 +148,8 @@ class NameChecker {
         break;
       case ExprKind::Conditional: {
         const auto& c = as<ConditionalExpr>(*e);
-        for (const Expr* part : {c.condition.get(), c.then_value.get(), c.else_value.get()}) expr(part, true);
+        for (const Expr* part : {c.condition.get(), c.then_value.get(), c.else_value.get()})
+          expr(part, true);
         break;
       }
       default:

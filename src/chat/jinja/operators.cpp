@@ -65,9 +65,12 @@ int three_way(CompareOp op, const Value& a, const Value& b) {
   if (a.is_undefined()) a.fail_undefined();
   if (b.is_undefined()) b.fail_undefined();
   if (a.is_number() && b.is_number()) {
-    if (a.is_integral() && b.is_integral()) return a.as_int() < b.as_int() ? -1 : a.as_int() > b.as_int() ? 1 : 0;
+    if (a.is_integral() && b.is_integral())
+      return a.as_int() < b.as_int() ? -1 : a.as_int() > b.as_int() ? 1 : 0;
     const double x = a.as_double(), y = b.as_double();
-    return x < y ? -1 : x > y ? 1 : 0;  // NaN compares as equal here, and is false for every op below
+    return x < y   ? -1
+           : x > y ? 1
+                   : 0;  // NaN compares as equal here, and is false for every op below
   }
   if (a.is_string() && b.is_string()) {
     const int c = a.as_string().compare(b.as_string());  // UTF-8 byte order is code point order
@@ -81,8 +84,8 @@ int three_way(CompareOp op, const Value& a, const Value& b) {
     }
     return x.size() < y.size() ? -1 : x.size() > y.size() ? 1 : 0;
   }
-  throw_type_error(std::string("'") + symbol(op) + "' not supported between instances of '" + a.type_name() +
-                   "' and '" + b.type_name() + "'");
+  throw_type_error(std::string("'") + symbol(op) + "' not supported between instances of '" +
+                   a.type_name() + "' and '" + b.type_name() + "'");
 }
 
 }  // namespace
@@ -100,7 +103,8 @@ bool compare(CompareOp op, const Value& a, const Value& b) {
     default:
       break;
   }
-  if (a.is_number() && b.is_number() && (std::isnan(a.as_double()) || std::isnan(b.as_double()))) return false;
+  if (a.is_number() && b.is_number() && (std::isnan(a.as_double()) || std::isnan(b.as_double())))
+    return false;
   const int c = three_way(op, a, b);
   switch (op) {
     case CompareOp::Less:
@@ -129,7 +133,8 @@ bool contains(const Value& container, const Value& item) {
       }
       return false;
     case Type::Dict:
-      if (item.is(Type::List) && !item.as_list().is_tuple) throw_type_error("unhashable type: 'list'");
+      if (item.is(Type::List) && !item.as_list().is_tuple)
+        throw_type_error("unhashable type: 'list'");
       if (item.is(Type::Dict)) throw_type_error("unhashable type: 'dict'");
       return container.as_dict().find(item) != nullptr;
     default:
@@ -160,11 +165,13 @@ const char* symbol(ArithmeticOp op) {
 }
 
 [[noreturn]] void unsupported(ArithmeticOp op, const Value& a, const Value& b) {
-  throw_type_error(std::string("unsupported operand type(s) for ") + symbol(op) + ": '" + a.type_name() + "' and '" +
-                   b.type_name() + "'");
+  throw_type_error(std::string("unsupported operand type(s) for ") + symbol(op) + ": '" +
+                   a.type_name() + "' and '" + b.type_name() + "'");
 }
 
-[[noreturn]] void division_by_zero(const char* what) { throw RenderError("ZeroDivisionError", what); }
+[[noreturn]] void division_by_zero(const char* what) {
+  throw RenderError("ZeroDivisionError", what);
+}
 
 Value repeat(const Value& sequence, int64_t times) {
   if (sequence.is_string()) {
@@ -176,12 +183,15 @@ Value repeat(const Value& sequence, int64_t times) {
   for (int64_t i = 0; i < times; ++i) {
     items.insert(items.end(), sequence.as_list().items.begin(), sequence.as_list().items.end());
   }
-  return sequence.as_list().is_tuple ? Value::tuple(std::move(items)) : Value::list(std::move(items));
+  return sequence.as_list().is_tuple ? Value::tuple(std::move(items))
+                                     : Value::list(std::move(items));
 }
 
-// Python ints are unbounded; this model's are 64-bit, so leaving that range is an error, not a wrap.
+// Python ints are unbounded; this model's are 64-bit, so leaving that range is an error, not a
+// wrap.
 [[noreturn]] void integer_overflow() {
-  throw RenderError("OverflowError", "integer result outside the 64-bit range this renderer supports");
+  throw RenderError("OverflowError",
+                    "integer result outside the 64-bit range this renderer supports");
 }
 
 Value integer_arithmetic(ArithmeticOp op, int64_t x, int64_t y) {
@@ -253,7 +263,8 @@ Value float_arithmetic(ArithmeticOp op, double x, double y) {
 
 Value arithmetic(ArithmeticOp op, const Value& a, const Value& b) {
   // str % args formats before Undefined can object: "%s" % undefined is "".
-  if (op == ArithmeticOp::Modulo && a.is_string()) return Value::string(percent_format(a.as_string(), b));
+  if (op == ArithmeticOp::Modulo && a.is_string())
+    return Value::string(percent_format(a.as_string(), b));
   if (a.is_undefined()) a.fail_undefined();
   if (b.is_undefined()) b.fail_undefined();
   if (a.is_number() && b.is_number()) {
@@ -268,8 +279,8 @@ Value arithmetic(ArithmeticOp op, const Value& a, const Value& b) {
       return a.as_list().is_tuple ? Value::tuple(std::move(items)) : Value::list(std::move(items));
     }
     if (a.is_string() || a.is(Type::List)) {
-      throw_type_error("can only concatenate " + a.type_name() + " (not \"" + b.type_name() + "\") to " +
-                       a.type_name());
+      throw_type_error("can only concatenate " + a.type_name() + " (not \"" + b.type_name() +
+                       "\") to " + a.type_name());
     }
   }
   if (op == ArithmeticOp::Multiply) {

@@ -21,8 +21,12 @@ class Parser {
   void advance() {
     if (current().type != TokenType::End) ++pos_;
   }
-  static bool is_operator(const Token& t, const char* op) { return t.type == TokenType::Operator && t.text == op; }
-  static bool is_name(const Token& t, const char* name) { return t.type == TokenType::Name && t.text == name; }
+  static bool is_operator(const Token& t, const char* op) {
+    return t.type == TokenType::Operator && t.text == op;
+  }
+  static bool is_name(const Token& t, const char* name) {
+    return t.type == TokenType::Name && t.text == name;
+  }
   bool at_operator(const char* op) const { return is_operator(current(), op); }
   bool at_name(const char* name) const { return is_name(current(), name); }
   bool skip_operator(const char* op) {
@@ -57,7 +61,29 @@ class Parser {
     }
   }
 
-  [[noreturn]] void fail(const std::string& message) const { throw SyntaxError(message, current().line); }
+  [[noreturn]] void fail(const std::string& message) const {
+    throw SyntaxError(message, current().line);
+  }
+
+  // Bounds the nesting of blocks and the depth of expression trees, so that a hostile template
+  // fails with a message instead of overflowing the stack (here or when it is rendered). A scope
+  // restores the depth it started at; deeper() counts one more level.
+  class DepthScope {
+   public:
+    explicit DepthScope(Parser& parser) : parser_(parser), saved_(parser.depth_) {}
+    ~DepthScope() { parser_.depth_ = saved_; }
+    DepthScope(const DepthScope&) = delete;
+    DepthScope& operator=(const DepthScope&) = delete;
+    void deeper() {
+      if (++parser_.depth_ > kMaxNesting)
+        parser_.fail("the template nests blocks or expressions too deeply");
+    }
+
+   private:
+    Parser& parser_;
+    const int saved_;
+  };
+  static constexpr int kMaxNesting = 400;
 
   void expect_operator(const char* op) {
     if (!skip_operator(op)) fail(std::string("expected '") + op + "', got " + describe(current()));
@@ -72,7 +98,8 @@ class Parser {
     if (!skip_name(name)) fail(std::string("expected '") + name + "', got " + describe(current()));
   }
   void expect_block_end() {
-    if (current().type != TokenType::BlockEnd) fail("expected end of statement block ('%}'), got " + describe(current()));
+    if (current().type != TokenType::BlockEnd)
+      fail("expected end of statement block ('%}'), got " + describe(current()));
     advance();
   }
   // Where a body starts: Jinja2 accepts a Python-style ':' before the '%}'.
@@ -108,8 +135,9 @@ class Parser {
         case TokenType::VariableBegin: {
           advance();
           const int line = current().line;
-          ExprPtr value = parse_tuple(true, nullptr, false);
-          if (current().type != TokenType::VariableEnd) fail("expected end of print statement ('}}'), got " + describe(current()));
+          ExprPtr value = parse_tuple(true, false);
+          if (current().type != TokenType::VariableEnd)
+            fail("expected end of print statement ('}}'), got " + describe(current()));
           advance();
           body.push_back(std::make_unique<OutputNode>(line, std::move(value)));
           break;
@@ -127,8 +155,9 @@ class Parser {
         }
         case TokenType::End:
           if (block != nullptr) {
-            fail("unexpected end of template: the '" + std::string(block->tag) + "' block opened on line " +
-                 std::to_string(block->line) + " is not closed (expected " + tag_list(end_tags) + ")");
+            fail("unexpected end of template: the '" + std::string(block->tag) +
+                 "' block opened on line " + std::to_string(block->line) +
+                 " is not closed (expected " + tag_list(end_tags) + ")");
           }
           return body;
         default:
@@ -138,6 +167,8 @@ class Parser {
   }
 
   NodePtr parse_statement(const std::vector<std::string>& end_tags, const OpenBlock* block) {
+    DepthScope depth(*this);
+    depth.deeper();
     if (current().type != TokenType::Name) fail("expected a tag name, got " + describe(current()));
     const std::string tag = current().text;
     const int line = current().line;
@@ -156,8 +187,9 @@ class Parser {
       return std::make_unique<Node>(tag == "break" ? NodeKind::Break : NodeKind::Continue, line);
     }
     if (block != nullptr) {
-      fail("encountered unknown tag '" + tag + "'; expected " + tag_list(end_tags) + " to close the '" + block->tag +
-           "' block opened on line " + std::to_string(block->line));
+      fail("encountered unknown tag '" + tag + "'; expected " + tag_list(end_tags) +
+           " to close the '" + block->tag + "' block opened on line " +
+           std::to_string(block->line));
     }
     fail("encountered unknown tag '" + tag + "'");
   }
@@ -166,13 +198,13 @@ class Parser {
     auto node = std::make_unique<IfNode>(line);
     const OpenBlock block{"if", line};
     advance();
-    ExprPtr condition = parse_tuple(false, nullptr, false);
+    ExprPtr condition = parse_tuple(false, false);
     while (true) {
       expect_body_start();
       Body body = parse_body({"elif", "else", "endif"}, &block);
       node->branches.emplace_back(std::move(condition), std::move(body));
       if (skip_name("elif")) {
-        condition = parse_tuple(false, nullptr, false);
+        condition = parse_tuple(false, false);
         continue;
       }
       if (skip_name("else")) {
@@ -191,7 +223,7 @@ class Parser {
     advance();
     node->target = parse_assign_target(false);
     expect_name("in");
-    node->iterable = parse_tuple(false, "recursive", false);
+    node->iterable = parse_tuple(false, false);
     if (skip_name("if")) node->filter = parse_expression();
     if (at_name("recursive")) fail("recursive loops are not supported");
     expect_body_start();
@@ -213,7 +245,7 @@ class Parser {
     if (skip_operator("=")) {
       auto node = std::make_unique<SetNode>(line);
       node->target = std::move(target);
-      node->value = parse_tuple(true, nullptr, false);
+      node->value = parse_tuple(true, false);
       expect_block_end();
       return node;
     }
@@ -343,8 +375,10 @@ class Parser {
       if (!params.empty()) expect_operator(",");
       Parameter p;
       p.name = assignable_name();
-      if (skip_operator("=")) p.default_value = parse_expression();
-      else if (!params.empty() && params.back().default_value) fail("non-default argument follows default argument");
+      if (skip_operator("="))
+        p.default_value = parse_expression();
+      else if (!params.empty() && params.back().default_value)
+        fail("non-default argument follows default argument");
       params.push_back(std::move(p));
     }
     advance();
@@ -352,23 +386,27 @@ class Parser {
   }
 
   // ---- expressions --------------------------------------------------------------------------
-  bool at_tuple_end(const char* end_name) const {
+  // Jinja2 3.1 ends a tuple at '}}', '%}' or ')' only: its extra end rules ('in', 'recursive')
+  // never match, so `for a, in xs` is the error it is there.
+  bool at_tuple_end() const {
     const TokenType t = current().type;
-    return t == TokenType::VariableEnd || t == TokenType::BlockEnd || t == TokenType::End || at_operator(")") ||
-           (end_name != nullptr && at_name(end_name));
+    return t == TokenType::VariableEnd || t == TokenType::BlockEnd || t == TokenType::End ||
+           at_operator(")");
   }
 
   // Comma-separated expressions: one is itself, several (or a trailing comma) a tuple.
-  ExprPtr parse_tuple(bool with_conditional, const char* end_name, bool explicit_parentheses) {
+  ExprPtr parse_tuple(bool with_conditional, bool explicit_parentheses) {
     const int line = current().line;
     std::vector<ExprPtr> items;
     bool is_tuple = false;
     while (true) {
       if (!items.empty()) expect_operator(",");
-      if (at_tuple_end(end_name)) break;
+      if (at_tuple_end()) break;
       items.push_back(with_conditional ? parse_expression() : parse_or());
-      if (at_operator(",")) is_tuple = true;
-      else break;
+      if (at_operator(","))
+        is_tuple = true;
+      else
+        break;
     }
     if (!is_tuple) {
       if (!items.empty()) return std::move(items[0]);
@@ -380,8 +418,10 @@ class Parser {
   }
 
   ExprPtr parse_expression() {
+    DepthScope depth(*this);
     ExprPtr expr = parse_or();
     while (at_name("if")) {
+      depth.deeper();
       auto conditional = std::make_unique<ConditionalExpr>(current().line);
       advance();
       conditional->then_value = std::move(expr);
@@ -393,8 +433,10 @@ class Parser {
   }
 
   ExprPtr parse_or() {
+    DepthScope depth(*this);
     ExprPtr left = parse_and();
     while (at_name("or")) {
+      depth.deeper();
       const int line = current().line;
       advance();
       left = std::make_unique<BinaryExpr>(ExprKind::Or, line, std::move(left), parse_and());
@@ -403,8 +445,10 @@ class Parser {
   }
 
   ExprPtr parse_and() {
+    DepthScope depth(*this);
     ExprPtr left = parse_not();
     while (at_name("and")) {
+      depth.deeper();
       const int line = current().line;
       advance();
       left = std::make_unique<BinaryExpr>(ExprKind::And, line, std::move(left), parse_not());
@@ -413,6 +457,8 @@ class Parser {
   }
 
   ExprPtr parse_not() {
+    DepthScope depth(*this);
+    depth.deeper();
     if (at_name("not")) {
       const int line = current().line;
       advance();
@@ -426,8 +472,8 @@ class Parser {
     ExprPtr first = parse_math1();
     std::vector<std::pair<CompareOp, ExprPtr>> rest;
     static const std::pair<const char*, CompareOp> kOperators[] = {
-        {"==", CompareOp::Equal}, {"!=", CompareOp::NotEqual},    {"<", CompareOp::Less},
-        {"<=", CompareOp::LessEqual}, {">", CompareOp::Greater}, {">=", CompareOp::GreaterEqual}};
+        {"==", CompareOp::Equal},     {"!=", CompareOp::NotEqual}, {"<", CompareOp::Less},
+        {"<=", CompareOp::LessEqual}, {">", CompareOp::Greater},   {">=", CompareOp::GreaterEqual}};
     while (true) {
       bool matched = false;
       for (const auto& [symbol, op] : kOperators) {
@@ -456,14 +502,17 @@ class Parser {
   }
 
   ExprPtr arithmetic(ArithmeticOp op, int line, ExprPtr left, ExprPtr right) {
-    auto node = std::make_unique<BinaryExpr>(ExprKind::Arithmetic, line, std::move(left), std::move(right));
+    auto node =
+        std::make_unique<BinaryExpr>(ExprKind::Arithmetic, line, std::move(left), std::move(right));
     node->op = op;
     return node;
   }
 
   ExprPtr parse_math1() {
+    DepthScope depth(*this);
     ExprPtr left = parse_concat();
     while (at_operator("+") || at_operator("-")) {
+      depth.deeper();
       const ArithmeticOp op = at_operator("+") ? ArithmeticOp::Add : ArithmeticOp::Subtract;
       const int line = current().line;
       advance();
@@ -483,14 +532,21 @@ class Parser {
   }
 
   ExprPtr parse_math2() {
+    DepthScope depth(*this);
     ExprPtr left = parse_pow();
     while (true) {
       ArithmeticOp op;
-      if (at_operator("*")) op = ArithmeticOp::Multiply;
-      else if (at_operator("/")) op = ArithmeticOp::TrueDivide;
-      else if (at_operator("//")) op = ArithmeticOp::FloorDivide;
-      else if (at_operator("%")) op = ArithmeticOp::Modulo;
-      else return left;
+      if (at_operator("*"))
+        op = ArithmeticOp::Multiply;
+      else if (at_operator("/"))
+        op = ArithmeticOp::TrueDivide;
+      else if (at_operator("//"))
+        op = ArithmeticOp::FloorDivide;
+      else if (at_operator("%"))
+        op = ArithmeticOp::Modulo;
+      else
+        return left;
+      depth.deeper();
       const int line = current().line;
       advance();
       left = arithmetic(op, line, std::move(left), parse_pow());
@@ -498,8 +554,10 @@ class Parser {
   }
 
   ExprPtr parse_pow() {
+    DepthScope depth(*this);
     ExprPtr left = parse_unary(true);
     while (at_operator("**")) {
+      depth.deeper();
       const int line = current().line;
       advance();
       left = arithmetic(ArithmeticOp::Power, line, std::move(left), parse_unary(true));
@@ -508,11 +566,16 @@ class Parser {
   }
 
   ExprPtr parse_unary(bool with_filter) {
+    DepthScope depth(*this);
+    depth.deeper();
     const int line = current().line;
     ExprPtr node;
-    if (skip_operator("-")) node = std::make_unique<UnaryExpr>(ExprKind::Negate, line, parse_unary(false));
-    else if (skip_operator("+")) node = std::make_unique<UnaryExpr>(ExprKind::Plus, line, parse_unary(false));
-    else node = parse_primary();
+    if (skip_operator("-"))
+      node = std::make_unique<UnaryExpr>(ExprKind::Negate, line, parse_unary(false));
+    else if (skip_operator("+"))
+      node = std::make_unique<UnaryExpr>(ExprKind::Plus, line, parse_unary(false));
+    else
+      node = parse_primary();
     node = parse_postfix(std::move(node));
     if (with_filter) node = parse_filter_expr(std::move(node));
     return node;
@@ -525,9 +588,12 @@ class Parser {
       case TokenType::Name: {
         const std::string name = t.text;
         advance();
-        if (name == "true" || name == "True") return std::make_unique<LiteralExpr>(line, Value::boolean(true));
-        if (name == "false" || name == "False") return std::make_unique<LiteralExpr>(line, Value::boolean(false));
-        if (name == "none" || name == "None") return std::make_unique<LiteralExpr>(line, Value::none());
+        if (name == "true" || name == "True")
+          return std::make_unique<LiteralExpr>(line, Value::boolean(true));
+        if (name == "false" || name == "False")
+          return std::make_unique<LiteralExpr>(line, Value::boolean(false));
+        if (name == "none" || name == "None")
+          return std::make_unique<LiteralExpr>(line, Value::none());
         return std::make_unique<NameExpr>(line, name);
       }
       case TokenType::String: {
@@ -552,7 +618,7 @@ class Parser {
         break;
     }
     if (skip_operator("(")) {
-      ExprPtr inner = parse_tuple(true, nullptr, true);
+      ExprPtr inner = parse_tuple(true, true);
       expect_operator(")");
       return inner;
     }
@@ -582,14 +648,17 @@ class Parser {
   }
 
   ExprPtr parse_postfix(ExprPtr node) {
+    DepthScope depth(*this);
     while (true) {
+      depth.deeper();
       const int line = current().line;
       if (skip_operator(".")) {
         if (current().type == TokenType::Name) {
           node = std::make_unique<GetAttrExpr>(line, std::move(node), current().text);
         } else if (current().type == TokenType::Integer) {
-          node = std::make_unique<GetItemExpr>(line, std::move(node),
-                                               std::make_unique<LiteralExpr>(line, Value::integer(current().integer)));
+          node = std::make_unique<GetItemExpr>(
+              line, std::move(node),
+              std::make_unique<LiteralExpr>(line, Value::integer(current().integer)));
         } else {
           fail("expected an attribute name after '.', got " + describe(current()));
         }
@@ -609,8 +678,11 @@ class Parser {
     ExprPtr start;
     if (!at_operator(":")) {
       if (!at_operator("]")) start = parse_expression();
-      if (!start || at_operator(",")) return std::make_unique<GetItemExpr>(line, std::move(object), parse_tuple_key(line, std::move(start)));
-      if (skip_operator("]")) return std::make_unique<GetItemExpr>(line, std::move(object), std::move(start));
+      if (!start || at_operator(","))
+        return std::make_unique<GetItemExpr>(line, std::move(object),
+                                             parse_tuple_key(line, std::move(start)));
+      if (skip_operator("]"))
+        return std::make_unique<GetItemExpr>(line, std::move(object), std::move(start));
     }
     expect_operator(":");
     auto slice = std::make_unique<SliceExpr>(line, std::move(object));
@@ -625,7 +697,8 @@ class Parser {
   ExprPtr parse_tuple_key(int line, ExprPtr first) {
     auto key = std::make_unique<ListExpr>(line, true);
     if (first) key->items.push_back(std::move(first));
-    while (skip_operator(",")) key->items.push_back(parse_expression());  // no trailing comma, as in Jinja2
+    while (skip_operator(","))
+      key->items.push_back(parse_expression());  // no trailing comma, as in Jinja2
     expect_operator("]");
     return key;
   }
@@ -676,11 +749,17 @@ class Parser {
   }
 
   ExprPtr parse_filter_expr(ExprPtr node) {
+    DepthScope depth(*this);
     while (true) {
-      if (at_operator("|")) node = parse_filter(std::move(node), false);
-      else if (at_name("is")) node = parse_test(std::move(node));
-      else if (at_operator("(")) node = parse_call(current().line, std::move(node));
-      else return node;
+      depth.deeper();
+      if (at_operator("|"))
+        node = parse_filter(std::move(node), false);
+      else if (at_name("is"))
+        node = parse_test(std::move(node));
+      else if (at_operator("("))
+        node = parse_call(current().line, std::move(node));
+      else
+        return node;
     }
   }
 
@@ -692,7 +771,9 @@ class Parser {
 
   // `| name(args) | ...`; with `inline_first` the first filter has no '|' ({% filter %}).
   ExprPtr parse_filter(ExprPtr node, bool inline_first) {
+    DepthScope depth(*this);
     while (inline_first || at_operator("|")) {
+      depth.deeper();
       if (!inline_first) advance();
       inline_first = false;
       const int line = current().line;
@@ -728,6 +809,7 @@ class Parser {
   const std::vector<Token>& tokens_;
   size_t pos_ = 0;
   int loop_depth_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace

@@ -27,7 +27,9 @@ std::string pad(const std::string& text, const Spec& spec, char default_align) {
   const size_t missing = static_cast<size_t>(spec.width - length);
   const char align = spec.align ? spec.align : default_align;
   if (align == '<') return text + std::string(missing, spec.fill);
-  if (align == '^') return std::string(missing / 2, spec.fill) + text + std::string(missing - missing / 2, spec.fill);
+  if (align == '^')
+    return std::string(missing / 2, spec.fill) + text +
+           std::string(missing - missing / 2, spec.fill);
   if (align == '=' && !text.empty() && (text[0] == '-' || text[0] == '+' || text[0] == ' ')) {
     return text.substr(0, 1) + std::string(missing, spec.fill) + text.substr(1);
   }
@@ -35,7 +37,9 @@ std::string pad(const std::string& text, const Spec& spec, char default_align) {
 }
 
 double to_double(const Value& v, char type) {
-  if (!v.is_number()) throw_type_error(std::string("must be real number, not ") + v.type_name() + " (format %" + type + ")");
+  if (!v.is_number())
+    throw_type_error(std::string("must be real number, not ") + v.type_name() + " (format %" +
+                     type + ")");
   return v.as_double();
 }
 
@@ -48,7 +52,8 @@ std::string format_number(const Value& v, Spec spec) {
   switch (spec.type) {
     case 'd':
     case 'i': {
-      if (!v.is_number()) throw_type_error("%d format: a real number is required, not " + v.type_name());
+      if (!v.is_number())
+        throw_type_error("%d format: a real number is required, not " + v.type_name());
       const long long n = v.is_integral() ? v.as_int() : static_cast<long long>(v.as_double());
       std::snprintf(printf_spec, sizeof(printf_spec), "%%%slld", flags.c_str());
       std::snprintf(buf, sizeof(buf), printf_spec, n);
@@ -57,7 +62,9 @@ std::string format_number(const Value& v, Spec spec) {
     case 'x':
     case 'X':
     case 'o': {
-      if (!v.is_integral()) throw_type_error(std::string("%") + spec.type + " format: an integer is required, not " + v.type_name());
+      if (!v.is_integral())
+        throw_type_error(std::string("%") + spec.type + " format: an integer is required, not " +
+                         v.type_name());
       const long long n = v.as_int();
       std::snprintf(printf_spec, sizeof(printf_spec), "%%%sll%c", flags.c_str(), spec.type);
       std::snprintf(buf, sizeof(buf), printf_spec, n < 0 ? -n : n);
@@ -88,7 +95,8 @@ std::string format_value(const Value& v, Spec spec, bool percent_style) {
         return pad(v.str(), spec, '>');
       }
       std::string text = spec.type == 'r' ? v.repr() : v.str();
-      if (spec.precision >= 0) text = to_utf8(to_code_points(text).substr(0, static_cast<size_t>(spec.precision)));
+      if (spec.precision >= 0)
+        text = to_utf8(to_code_points(text).substr(0, static_cast<size_t>(spec.precision)));
       return pad(text, spec, percent_style ? '>' : '<');
     }
     case 'c': {
@@ -106,12 +114,18 @@ Spec parse_percent_spec(const std::string& format, size_t& i) {
   Spec spec;
   for (; i < format.size(); ++i) {
     const char c = format[i];
-    if (c == '-') spec.align = '<';
-    else if (c == '+') spec.sign = '+';
-    else if (c == ' ') spec.sign = spec.sign == '+' ? '+' : ' ';
-    else if (c == '#') spec.alternate = true;
-    else if (c == '0') spec.zero_pad = true;
-    else break;
+    if (c == '-')
+      spec.align = '<';
+    else if (c == '+')
+      spec.sign = '+';
+    else if (c == ' ')
+      spec.sign = spec.sign == '+' ? '+' : ' ';
+    else if (c == '#')
+      spec.alternate = true;
+    else if (c == '0')
+      spec.zero_pad = true;
+    else
+      break;
   }
   if (spec.align == '<') spec.zero_pad = false;
   while (i < format.size() && std::isdigit(static_cast<unsigned char>(format[i]))) {
@@ -123,7 +137,8 @@ Spec parse_percent_spec(const std::string& format, size_t& i) {
       spec.precision = spec.precision * 10 + (format[i] - '0');
     }
   }
-  while (i < format.size() && (format[i] == 'l' || format[i] == 'h' || format[i] == 'L')) ++i;  // ignored, as in Python
+  while (i < format.size() && (format[i] == 'l' || format[i] == 'h' || format[i] == 'L'))
+    ++i;  // ignored, as in Python
   if (i >= format.size()) throw_value_error("incomplete format");
   spec.type = format[i++];
   if (std::string("srdifFeEgGxXoc").find(spec.type) == std::string::npos) {
@@ -170,7 +185,8 @@ std::string percent_format(const std::string& format, const Value& args) {
     out += format_value(*value, spec, true);
   }
   // Python lets an argument with __getitem__ (dict, list, Undefined; not str) go unused.
-  const bool mapping_like = args.is(Value::Type::Dict) || (args.is(Value::Type::List) && !is_tuple) || args.is_undefined();
+  const bool mapping_like = args.is(Value::Type::Dict) ||
+                            (args.is(Value::Type::List) && !is_tuple) || args.is_undefined();
   if (!used_mapping && next < positional.size() && !(mapping_like && next == 0)) {
     throw_type_error("not all arguments converted during string formatting");
   }
@@ -195,10 +211,12 @@ Spec parse_brace_spec(const std::string& s) {
   if (i < s.size() && (s[i] == '+' || s[i] == '-' || s[i] == ' ')) spec.sign = s[i++];
   if (i < s.size() && s[i] == '#') spec.alternate = true, ++i;
   if (i < s.size() && s[i] == '0') spec.zero_pad = true, ++i;
-  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) spec.width = std::max(spec.width, 0) * 10 + (s[i++] - '0');
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])))
+    spec.width = std::max(spec.width, 0) * 10 + (s[i++] - '0');
   if (i < s.size() && s[i] == '.') {
     spec.precision = 0;
-    for (++i; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i) spec.precision = spec.precision * 10 + (s[i] - '0');
+    for (++i; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i)
+      spec.precision = spec.precision * 10 + (s[i] - '0');
   }
   if (i < s.size()) spec.type = s[i++];
   if (i != s.size()) throw_value_error("Invalid format specifier '" + s + "'");
@@ -214,8 +232,10 @@ std::string brace_format(const std::string& format, const std::vector<Value>& po
   for (size_t i = 0; i < format.size(); ++i) {
     const char c = format[i];
     if (c == '}') {
-      if (i + 1 < format.size() && format[i + 1] == '}') ++i;
-      else throw_value_error("Single '}' encountered in format string");
+      if (i + 1 < format.size() && format[i + 1] == '}')
+        ++i;
+      else
+        throw_value_error("Single '}' encountered in format string");
       out += '}';
       continue;
     }
@@ -244,11 +264,15 @@ std::string brace_format(const std::string& format, const std::vector<Value>& po
     }
     const Value* value = nullptr;
     if (field.empty()) {
-      if (auto_index >= positional.size()) throw RenderError("IndexError", "Replacement index " + std::to_string(auto_index) + " out of range for positional args tuple");
+      if (auto_index >= positional.size())
+        throw RenderError("IndexError", "Replacement index " + std::to_string(auto_index) +
+                                            " out of range for positional args tuple");
       value = &positional[auto_index++];
     } else if (std::isdigit(static_cast<unsigned char>(field[0]))) {
       const size_t index = std::stoul(field);
-      if (index >= positional.size()) throw RenderError("IndexError", "Replacement index " + field + " out of range for positional args tuple");
+      if (index >= positional.size())
+        throw RenderError("IndexError",
+                          "Replacement index " + field + " out of range for positional args tuple");
       value = &positional[index];
     } else {
       for (const auto& [name, v] : keyword) {

@@ -21,7 +21,8 @@ bool is_python_space(char32_t cp) {
          cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
-std::string python_strip(const std::string& text, const std::optional<std::string>& chars, StripSide side) {
+std::string python_strip(const std::string& text, const std::optional<std::string>& chars,
+                         StripSide side) {
   const std::u32string cps = to_code_points(text);
   const std::u32string set = chars ? to_code_points(*chars) : std::u32string();
   const auto strippable = [&](char32_t cp) {
@@ -39,7 +40,8 @@ std::string python_strip(const std::string& text, const std::optional<std::strin
 
 namespace {
 
-std::vector<std::string> split_on_whitespace(const std::string& text, int64_t max_split, bool from_right) {
+std::vector<std::string> split_on_whitespace(const std::string& text, int64_t max_split,
+                                             bool from_right) {
   std::u32string cps = to_code_points(text);
   if (from_right) std::reverse(cps.begin(), cps.end());
   std::vector<std::u32string> parts;
@@ -66,7 +68,8 @@ std::vector<std::string> split_on_whitespace(const std::string& text, int64_t ma
 
 }  // namespace
 
-std::vector<std::string> python_split(const std::string& text, const std::optional<std::string>& separator,
+std::vector<std::string> python_split(const std::string& text,
+                                      const std::optional<std::string>& separator,
                                       int64_t max_split, bool from_right) {
   if (!separator) return split_on_whitespace(text, max_split, from_right);
   const std::string& sep = *separator;
@@ -102,8 +105,8 @@ std::vector<std::string> python_splitlines(const std::string& text, bool keep_en
   size_t start = 0;
   for (size_t i = 0; i < cps.size(); ++i) {
     const char32_t c = cps[i];
-    const bool is_break = c == U'\n' || c == U'\r' || c == 0x0B || c == 0x0C || c == 0x1C || c == 0x1D ||
-                          c == 0x1E || c == 0x85 || c == 0x2028 || c == 0x2029;
+    const bool is_break = c == U'\n' || c == U'\r' || c == 0x0B || c == 0x0C || c == 0x1C ||
+                          c == 0x1D || c == 0x1E || c == 0x85 || c == 0x2028 || c == 0x2029;
     if (!is_break) continue;
     size_t break_end = i + 1;
     if (c == U'\r' && break_end < cps.size() && cps[break_end] == U'\n') ++break_end;
@@ -117,10 +120,18 @@ std::vector<std::string> python_splitlines(const std::string& text, bool keep_en
 
 namespace {
 
-char32_t upper(char32_t cp) { return static_cast<char32_t>(utf8proc_toupper(static_cast<utf8proc_int32_t>(cp))); }
-char32_t lower(char32_t cp) { return static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(cp))); }
-char32_t title(char32_t cp) { return static_cast<char32_t>(utf8proc_totitle(static_cast<utf8proc_int32_t>(cp))); }
-utf8proc_category_t category(char32_t cp) { return utf8proc_category(static_cast<utf8proc_int32_t>(cp)); }
+char32_t upper(char32_t cp) {
+  return static_cast<char32_t>(utf8proc_toupper(static_cast<utf8proc_int32_t>(cp)));
+}
+char32_t lower(char32_t cp) {
+  return static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(cp)));
+}
+char32_t title(char32_t cp) {
+  return static_cast<char32_t>(utf8proc_totitle(static_cast<utf8proc_int32_t>(cp)));
+}
+utf8proc_category_t category(char32_t cp) {
+  return utf8proc_category(static_cast<utf8proc_int32_t>(cp));
+}
 
 template <typename F>
 std::string map_code_points(const std::string& text, F&& f) {
@@ -134,12 +145,15 @@ std::string map_code_points(const std::string& text, F&& f) {
 std::string python_upper(const std::string& text) {
   // Python's full case mapping; of its one-to-many uppercasings only the common German sharp s.
   std::string out;
-  for (char32_t cp : to_code_points(text)) out += cp == 0xDF ? std::string("SS") : to_utf8(std::u32string(1, upper(cp)));
+  for (char32_t cp : to_code_points(text))
+    out += cp == 0xDF ? std::string("SS") : to_utf8(std::u32string(1, upper(cp)));
   return out;
 }
 
 std::string python_swapcase(const std::string& text) {
-  return map_code_points(text, [](char32_t cp) { return is_upper_letter(cp) ? lower(cp) : is_lower_letter(cp) ? upper(cp) : cp; });
+  return map_code_points(text, [](char32_t cp) {
+    return is_upper_letter(cp) ? lower(cp) : is_lower_letter(cp) ? upper(cp) : cp;
+  });
 }
 
 std::string python_lower(const std::string& text) { return map_code_points(text, lower); }
@@ -149,9 +163,13 @@ bool is_cased_letter(char32_t cp) {
   return c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LL || c == UTF8PROC_CATEGORY_LT;
 }
 
-bool is_upper_letter(char32_t cp) { return utf8proc_isupper(static_cast<utf8proc_int32_t>(cp)) != 0; }
+bool is_upper_letter(char32_t cp) {
+  return utf8proc_isupper(static_cast<utf8proc_int32_t>(cp)) != 0;
+}
 
-bool is_lower_letter(char32_t cp) { return utf8proc_islower(static_cast<utf8proc_int32_t>(cp)) != 0; }
+bool is_lower_letter(char32_t cp) {
+  return utf8proc_islower(static_cast<utf8proc_int32_t>(cp)) != 0;
+}
 
 namespace {
 

@@ -17,9 +17,11 @@ bool is_python_space(char32_t cp);
 
 enum class StripSide { Both, Left, Right };
 // str.strip/lstrip/rstrip: `chars` absent means whitespace.
-std::string python_strip(const std::string& text, const std::optional<std::string>& chars, StripSide side);
+std::string python_strip(const std::string& text, const std::optional<std::string>& chars,
+                         StripSide side);
 // str.split / str.rsplit; `separator` absent means runs of whitespace. max_split < 0: no limit.
-std::vector<std::string> python_split(const std::string& text, const std::optional<std::string>& separator,
+std::vector<std::string> python_split(const std::string& text,
+                                      const std::optional<std::string>& separator,
                                       int64_t max_split, bool from_right);
 // str.splitlines(keepends)
 std::vector<std::string> python_splitlines(const std::string& text, bool keep_ends);

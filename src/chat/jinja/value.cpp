@@ -65,7 +65,8 @@ Value Value::from_json(const nlohmann::ordered_json& json) {
     case nlohmann::ordered_json::value_t::number_unsigned: {
       const auto u = json.get<uint64_t>();
       // Python ints are unbounded; past int64 a float is the closest this model holds.
-      return u > static_cast<uint64_t>(INT64_MAX) ? number(static_cast<double>(u)) : integer(static_cast<int64_t>(u));
+      return u > static_cast<uint64_t>(INT64_MAX) ? number(static_cast<double>(u))
+                                                  : integer(static_cast<int64_t>(u));
     }
     case nlohmann::ordered_json::value_t::number_float:
       return number(json.get<double>());
@@ -80,7 +81,8 @@ Value Value::from_json(const nlohmann::ordered_json& json) {
     case nlohmann::ordered_json::value_t::object: {
       Dict d;
       d.entries.reserve(json.size());
-      for (auto it = json.begin(); it != json.end(); ++it) d.entries.emplace_back(string(it.key()), from_json(it.value()));
+      for (auto it = json.begin(); it != json.end(); ++it)
+        d.entries.emplace_back(string(it.key()), from_json(it.value()));
       return dict(std::move(d));
     }
     default:
@@ -88,7 +90,9 @@ Value Value::from_json(const nlohmann::ordered_json& json) {
   }
 }
 
-int64_t Value::as_int() const { return is(Type::Bool) ? (as_bool() ? 1 : 0) : std::get<int64_t>(data_); }
+int64_t Value::as_int() const {
+  return is(Type::Bool) ? (as_bool() ? 1 : 0) : std::get<int64_t>(data_);
+}
 
 double Value::as_double() const {
   return is(Type::Float) ? std::get<double>(data_) : static_cast<double>(as_int());
@@ -105,9 +109,11 @@ bool Value::same_object(const Value& other) const {
     case Type::Dict:
       return std::get<std::shared_ptr<Dict>>(data_) == std::get<std::shared_ptr<Dict>>(other.data_);
     case Type::Namespace:
-      return std::get<std::shared_ptr<Namespace>>(data_) == std::get<std::shared_ptr<Namespace>>(other.data_);
+      return std::get<std::shared_ptr<Namespace>>(data_) ==
+             std::get<std::shared_ptr<Namespace>>(other.data_);
     case Type::Callable:
-      return std::get<std::shared_ptr<Callable>>(data_) == std::get<std::shared_ptr<Callable>>(other.data_);
+      return std::get<std::shared_ptr<Callable>>(data_) ==
+             std::get<std::shared_ptr<Callable>>(other.data_);
     default:
       return equals(*this, other);  // small ints, bools and interned strings are shared in CPython
   }
@@ -159,7 +165,8 @@ std::string python_float_repr(double x) {
     out = digits.substr(0, 1);
     if (digits.size() > 1) out += "." + digits.substr(1);
     char exp_buf[16];
-    std::snprintf(exp_buf, sizeof(exp_buf), "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
+    std::snprintf(exp_buf, sizeof(exp_buf), "e%c%02d", exponent < 0 ? '-' : '+',
+                  std::abs(exponent));
     out += exp_buf;
   } else if (exponent < 0) {
     out = "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
@@ -194,9 +201,12 @@ std::string string_repr(const std::string& s) {
       out += "\\t";
     } else if (cp < 0x80 ? (cp < 0x20 || cp == 0x7F) : !is_printable(cp)) {
       char buf[16];
-      if (cp < 0x100) std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned>(cp));
-      else if (cp < 0x10000) std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(cp));
-      else std::snprintf(buf, sizeof(buf), "\\U%08x", static_cast<unsigned>(cp));
+      if (cp < 0x100)
+        std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned>(cp));
+      else if (cp < 0x10000)
+        std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(cp));
+      else
+        std::snprintf(buf, sizeof(buf), "\\U%08x", static_cast<unsigned>(cp));
       out += buf;
     } else {
       out += to_utf8(std::u32string(1, cp));
@@ -310,7 +320,8 @@ std::vector<Value> Value::iterate() const {
     }
     case Type::String: {
       std::vector<Value> chars;
-      for (char32_t cp : to_code_points(as_string())) chars.push_back(string(to_utf8(std::u32string(1, cp))));
+      for (char32_t cp : to_code_points(as_string()))
+        chars.push_back(string(to_utf8(std::u32string(1, cp))));
       return chars;
     }
     default:

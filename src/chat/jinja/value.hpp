@@ -5,12 +5,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace atman::jinja {
 
@@ -69,7 +68,7 @@ class Value {
   bool is_number() const { return is_integral() || is(Type::Float); }
 
   bool as_bool() const { return std::get<bool>(data_); }
-  int64_t as_int() const;  // int or bool
+  int64_t as_int() const;    // int or bool
   double as_double() const;  // any number
   const std::string& as_string() const { return std::get<std::string>(data_); }
   const List& as_list() const { return *std::get<std::shared_ptr<List>>(data_); }
@@ -79,8 +78,8 @@ class Value {
   bool same_object(const Value& other) const;  // Python `is`
 
   bool truthy() const;
-  std::string str() const;   // Python str(); Undefined gives ""
-  std::string repr() const;  // Python repr()
+  std::string str() const;        // Python str(); Undefined gives ""
+  std::string repr() const;       // Python repr()
   std::string type_name() const;  // Python's type name: "str", "NoneType", "dict", ...
   // Throws the UndefinedError this value stands for.
   [[noreturn]] void fail_undefined() const;
@@ -92,8 +91,8 @@ class Value {
     std::string reason;
   };
   using Data = std::variant<UndefinedInfo, std::nullptr_t, bool, int64_t, double, std::string,
-                            std::shared_ptr<List>, std::shared_ptr<Dict>, std::shared_ptr<Namespace>,
-                            std::shared_ptr<Callable>>;
+                            std::shared_ptr<List>, std::shared_ptr<Dict>,
+                            std::shared_ptr<Namespace>, std::shared_ptr<Callable>>;
   explicit Value(Data data) : data_(std::move(data)) {}
   Data data_;
 };

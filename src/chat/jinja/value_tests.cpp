@@ -20,13 +20,17 @@ Value other(const CallArgs& args, const std::string& test) {
 }
 
 Test comparison(CompareOp op, const char* name) {
-  return [op, name](const Value& v, const CallArgs& args) { return compare(op, v, other(args, name)); };
+  return [op, name](const Value& v, const CallArgs& args) {
+    return compare(op, v, other(args, name));
+  };
 }
 
 bool integer_test(const Value& v, int64_t modulus, int64_t remainder) {
   if (v.is_undefined()) v.fail_undefined();
-  if (!v.is_integral()) throw_type_error("unsupported operand type(s) for %: '" + v.type_name() + "' and 'int'");
-  return equals(arithmetic(ArithmeticOp::Modulo, v, Value::integer(modulus)), Value::integer(remainder));
+  if (!v.is_integral())
+    throw_type_error("unsupported operand type(s) for %: '" + v.type_name() + "' and 'int'");
+  return equals(arithmetic(ArithmeticOp::Modulo, v, Value::integer(modulus)),
+                Value::integer(remainder));
 }
 
 bool iterable(const Value& v) {
@@ -38,7 +42,8 @@ Test unary(std::function<bool(const Value&)> predicate, const char* name) {
   return [predicate = std::move(predicate), name](const Value& v, const CallArgs& args) {
     if (!args.positional.empty() || !args.keyword.empty()) {
       throw_type_error(std::string("test_") + name + "() takes 1 positional argument but " +
-                       std::to_string(1 + args.positional.size() + args.keyword.size()) + " were given");
+                       std::to_string(1 + args.positional.size() + args.keyword.size()) +
+                       " were given");
     }
     return predicate(v);
   };
@@ -69,7 +74,8 @@ const std::map<std::string, Test>& tests() {
          const Value n = other(args, "divisibleby");
          return equals(arithmetic(ArithmeticOp::Modulo, v, n), Value::integer(0));
        }},
-      {"sameas", [](const Value& v, const CallArgs& args) { return v.same_object(other(args, "sameas")); }},
+      {"sameas",
+       [](const Value& v, const CallArgs& args) { return v.same_object(other(args, "sameas")); }},
       {"in", [](const Value& v, const CallArgs& args) { return contains(other(args, "in"), v); }},
       {"lower", unary([](const Value& v) { return python_islower(v.str()); }, "lower")},
       {"upper", unary([](const Value& v) { return python_isupper(v.str()); }, "upper")},
@@ -99,7 +105,8 @@ bool has_test(const std::string& name) { return tests().count(name) > 0; }
 
 bool apply_test(const std::string& name, const Value& value, const CallArgs& args) {
   const auto it = tests().find(name);
-  if (it == tests().end()) throw RenderError("TemplateRuntimeError", "no test named '" + name + "'");
+  if (it == tests().end())
+    throw RenderError("TemplateRuntimeError", "no test named '" + name + "'");
   return it->second(value, args);
 }
 
