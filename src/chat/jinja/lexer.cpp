@@ -361,14 +361,7 @@ class Lexer {
     if (static_cast<unsigned char>(c) >= 0x80) {
       // Jinja2 decodes literals after encode("ascii", "backslashreplace"): "\é" reads "\xe9".
       const auto [cp, length] = character_at(src_, p);
-      char buf[16];
-      if (cp < 0x100)
-        std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned>(cp));
-      else if (cp < 0x10000)
-        std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(cp));
-      else
-        std::snprintf(buf, sizeof(buf), "\\U%08x", static_cast<unsigned>(cp));
-      out += buf;
+      out += python_escape(cp);
       return p + length;
     }
     out += '\\';  // unknown escapes stay as written

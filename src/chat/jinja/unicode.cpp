@@ -1,5 +1,7 @@
 #include "unicode.hpp"
 
+#include <cstdio>
+
 #include <utf8proc.h>
 
 #include <algorithm>
@@ -229,6 +231,17 @@ bool is_printable(char32_t cp) {
     default:
       return true;
   }
+}
+
+std::string python_escape(char32_t cp) {
+  char buf[16];
+  if (cp < 0x100)
+    std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned>(cp));
+  else if (cp < 0x10000)
+    std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(cp));
+  else
+    std::snprintf(buf, sizeof(buf), "\\U%08x", static_cast<unsigned>(cp));
+  return buf;
 }
 
 }  // namespace atman::jinja

@@ -12,6 +12,9 @@ std::u32string to_code_points(const std::string& text);
 std::string to_utf8(const std::u32string& text);
 int64_t code_point_length(const std::string& text);
 
+// Python's escape of one code point: \xNN below 0x100, \uNNNN, else \UNNNNNNNN.
+std::string python_escape(char32_t cp);
+
 // Py_UNICODE_ISSPACE: what str.split() and str.strip() with no argument remove.
 bool is_python_space(char32_t cp);
 

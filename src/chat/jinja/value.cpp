@@ -200,14 +200,7 @@ std::string string_repr(const std::string& s) {
     } else if (cp == U'\t') {
       out += "\\t";
     } else if (cp < 0x80 ? (cp < 0x20 || cp == 0x7F) : !is_printable(cp)) {
-      char buf[16];
-      if (cp < 0x100)
-        std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned>(cp));
-      else if (cp < 0x10000)
-        std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(cp));
-      else
-        std::snprintf(buf, sizeof(buf), "\\U%08x", static_cast<unsigned>(cp));
-      out += buf;
+      out += python_escape(cp);
     } else {
       out += to_utf8(std::u32string(1, cp));
     }
