@@ -19,6 +19,10 @@ struct ChatOptions {
   std::filesystem::path template_file;                       // --chat-template; empty = the model's own
   nlohmann::json template_vars = nlohmann::json::object();   // extra variables, e.g. enable_thinking
   bool add_generation_prompt = true;
+
+  // A JSONL record's "add_generation_prompt" and "template_vars" (merged over these). Throws
+  // atman::Error naming a field of the wrong type.
+  void apply_record(const nlohmann::json& record);
 };
 
 struct ChatPrompt {
@@ -50,12 +54,14 @@ class ChatRenderer {
   std::string end_of_turn() const;
 
  private:
-  ChatRenderer(ChatTemplate chat_template, nlohmann::json special_tokens, ChatOptions options)
-      : template_(std::move(chat_template)), special_tokens_(std::move(special_tokens)), options_(std::move(options)) {}
+  ChatRenderer(ChatTemplate chat_template, const nlohmann::json& special_tokens, ChatOptions options)
+      : template_(std::move(chat_template)),
+        special_tokens_(nlohmann::ordered_json::parse(special_tokens.dump())),
+        options_(std::move(options)) {}
   std::string render_text(const nlohmann::ordered_json& messages, const ChatOptions& options) const;
 
   ChatTemplate template_;
-  nlohmann::json special_tokens_;
+  nlohmann::ordered_json special_tokens_;  // converted once: every render starts its context from them
   ChatOptions options_;
 };
 

@@ -46,23 +46,34 @@ std::string trimmed(const std::string& s) {
 
 }  // namespace
 
+void ChatOptions::apply_record(const json& record) {
+  if (auto it = record.find("add_generation_prompt"); it != record.end()) {
+    if (!it->is_boolean()) throw Error("field 'add_generation_prompt' must be a boolean, got " + it->dump());
+    add_generation_prompt = it->get<bool>();
+  }
+  if (auto it = record.find("template_vars"); it != record.end()) {
+    if (!it->is_object()) throw Error("field 'template_vars' must be an object, got " + it->dump());
+    for (const auto& [name, value] : it->items()) template_vars[name] = value;
+  }
+}
+
 ChatRenderer ChatRenderer::for_model(const std::filesystem::path& model_dir, const ChatOptions& options) {
   json special_tokens = load_special_tokens(model_dir);
   if (!options.template_file.empty()) {
     const std::string source = read_file_capped(options.template_file.string(), "--chat-template", kMaxTextFileBytes);
-    return ChatRenderer(ChatTemplate::parse(source, options.template_file.string()), std::move(special_tokens), options);
+    return ChatRenderer(ChatTemplate::parse(source, options.template_file.string()), special_tokens, options);
   }
   auto model_template = load_model_chat_template(model_dir);
   if (!model_template) {
     throw Error("model '" + model_dir.string() + "' has no chat template (no chat_template in tokenizer_config.json, "
                 "no chat_template.jinja; HINT: --chat-template FILE)");
   }
-  return ChatRenderer(std::move(*model_template), std::move(special_tokens), options);
+  return ChatRenderer(std::move(*model_template), special_tokens, options);
 }
 
 std::string ChatRenderer::render_text(const ordered_json& messages, const ChatOptions& options) const {
   // What transformers passes: the special tokens, no tools or documents, then the extra variables.
-  ordered_json context = ordered_json::parse(special_tokens_.dump());
+  ordered_json context = special_tokens_;
   context["messages"] = messages;
   context["add_generation_prompt"] = options.add_generation_prompt;
   context["tools"] = nullptr;

@@ -64,20 +64,6 @@ nlohmann::ordered_json chat_tokenization_json(const Tokenizer& tokenizer, const 
   return j;
 }
 
-// {"messages", "add_generation_prompt"?, "template_vars"?} -> the options of that record.
-ChatOptions record_chat_options(const nlohmann::json& record, const ChatOptions& defaults) {
-  ChatOptions options = defaults;
-  if (record.contains("add_generation_prompt")) {
-    if (!record["add_generation_prompt"].is_boolean()) throw Error("\"add_generation_prompt\" must be a boolean");
-    options.add_generation_prompt = record["add_generation_prompt"].get<bool>();
-  }
-  if (record.contains("template_vars")) {
-    if (!record["template_vars"].is_object()) throw Error("\"template_vars\" must be an object");
-    for (const auto& [name, value] : record["template_vars"].items()) options.template_vars[name] = value;
-  }
-  return options;
-}
-
 void write_text(const nlohmann::ordered_json& j, std::ostream& out) {
   out << "index\tid\tstart\tlength\tpiece\n";
   size_t index = 0;
@@ -119,8 +105,10 @@ int64_t tokenize_jsonl(const Tokenizer& tokenizer, const ChatRenderer* renderer,
           throw Error("a record must be an object with a field \"messages\"");
         }
         try {
+          ChatOptions options = chat_options;
+          options.apply_record(record);
           result = chat_tokenization_json(tokenizer, *renderer, nlohmann::ordered_json::parse(record["messages"].dump()),
-                                          record_chat_options(record, chat_options));
+                                          options);
         } catch (const ChatTemplateError& e) {
           ++failed;
           result = {{"line", line}, {"error", {{"code", "template_error"}, {"message", e.what()}}}};

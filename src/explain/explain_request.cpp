@@ -28,12 +28,7 @@ void ExplainRequest::apply_record(const nlohmann::json& record) {
     chat = true;  // a conversation is a chat
   }
   if (record.contains("system")) chat = true;
-  read_field(record, "add_generation_prompt", chat_options.add_generation_prompt, &nlohmann::json::is_boolean,
-             "a boolean");
-  if (record.contains("template_vars")) {
-    if (!record["template_vars"].is_object()) throw Error("field 'template_vars' must be an object");
-    for (const auto& [name, value] : record["template_vars"].items()) chat_options.template_vars[name] = value;
-  }
+  chat_options.apply_record(record);
 }
 
 void ExplainRequest::validate() const {
