@@ -42,8 +42,9 @@ Explanation explain_atman(const Model& model, const ExplainInput& input,
 // sequence and projecting `logit_positions` of them to the vocabulary (float32).
 int64_t atman_row_bytes(const ModelConfig& config, int64_t length, int64_t tail, int64_t logit_positions);
 
-// The budget used when AtmanOptions::max_memory_bytes is 0.
-int64_t default_memory_budget(const ModelConfig& config, int64_t length);
+// The budget used when AtmanOptions::max_memory_bytes is 0: one full pass's activations; on a
+// GPU at least 1 GiB, capped at 80% of the device's free memory.
+int64_t default_memory_budget(const ModelConfig& config, int64_t length, const torch::Device& device = torch::kCPU);
 
 // "0,2,5-7" -> {0, 2, 5, 6, 7}; throws for malformed lists or layers >= num_layers.
 std::vector<int64_t> parse_layer_list(const std::string& text, int64_t num_layers);

@@ -41,6 +41,9 @@ struct BenchResult {
   double wall_seconds = 0;     // of one explanation or one forward pass
   double flops = 0;
   int64_t peak_rss_bytes = 0;  // of the whole process, model included
+  // On a GPU: the most libtorch held on the device at once (max_memory_allocated), weights
+  // included; 0 on the CPU.
+  int64_t peak_device_bytes = 0;
   std::vector<std::vector<double>> relevance;  // (N, U); empty for forward
 };
 

@@ -18,10 +18,15 @@ struct LoadOptions {
   // Dtype the forward pass computes in. Float32 by default whatever the file stores; float32
   // weights stored float32 are then views of the mapped file.
   torch::ScalarType dtype = torch::kFloat32;
+  // Where the weights go, tensor by tensor as they are read (the whole model never sits in host
+  // memory twice); a CUDA device needs a libtorch with CUDA (device.hpp).
+  torch::Device device = torch::kCPU;
 };
 
 // "float32" | "float16" | "bfloat16" (also "f32", "fp16", "bf16") -> dtype; throws otherwise.
 torch::ScalarType parse_dtype(const std::string& name);
+// The inverse, as config.json spells it: "float32" | "float16" | "bfloat16" (else libtorch's name).
+std::string dtype_name(torch::ScalarType dtype);
 
 // Reads config.json and the safetensors weights of `dir`; throws atman::Error naming the
 // file or tensor at fault.

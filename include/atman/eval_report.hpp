@@ -24,6 +24,7 @@ struct RecordEvaluation {
   std::optional<GoldScores> gold;  // when the record has "gold"
   double seconds = 0;              // of the explanation alone
   int64_t peak_rss_bytes = 0;      // of the process during the explanation, model included
+  int64_t peak_device_bytes = -1;  // on a GPU: libtorch's peak there, weights included; -1 on the CPU
 };
 
 struct MethodEvaluation {

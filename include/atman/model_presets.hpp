@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <torch/torch.h>
+
 #include "atman/model_config.hpp"
 
 namespace atman {
@@ -13,9 +15,10 @@ namespace atman {
 ModelConfig preset_config(const std::string& name);
 std::vector<std::string> preset_names();
 
-// Writes config.json, model.safetensors (float32, random weights from `seed`) and the embedded
+// Writes config.json, model.safetensors (random weights from `seed`, stored as `stored`) and the embedded
 // stories260K tokenizer.model: its 512 pieces are a prefix of the padded vocabulary, so any text
 // tokenizes, and the ids above 511 exist only as rows of the embedding and output matrices.
-void init_model(const std::string& preset, const std::filesystem::path& out_dir, uint64_t seed = 0);
+void init_model(const std::string& preset, const std::filesystem::path& out_dir, uint64_t seed = 0,
+                torch::ScalarType stored = torch::kFloat32);
 
 }  // namespace atman

@@ -51,10 +51,11 @@ class TensorStore {
   static TensorStore open_directory(const std::filesystem::path& dir);
 
   bool contains(const std::string& name) const { return where_.count(name) != 0; }
-  // Checks the stored shape, then converts to `dtype`. A floating `dtype` refuses integer
-  // data rather than converting it. Throws naming the tensor and file.
+  // Checks the stored shape, then converts to `dtype` on `device` (a GPU converts after the
+  // copy, where it is fast). A floating `dtype` refuses integer data rather than converting it.
+  // Throws naming the tensor and file.
   torch::Tensor get(const std::string& name, const std::vector<int64_t>& expected_shape,
-                    torch::ScalarType dtype) const;
+                    torch::ScalarType dtype, torch::Device device = torch::kCPU) const;
   std::vector<std::string> names() const;
 
  private:

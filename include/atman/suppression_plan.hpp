@@ -29,7 +29,7 @@ struct SuppressionOptions {
   void validate() const;  // throws naming the option
 };
 
-// (U, T) float32: row u holds the factor of every key position when unit u is suppressed.
+// (U, T) float32 on the CPU: row u holds the factor of every key position when unit u is suppressed.
 // `embeddings` (T, D) are the input token embeddings, used for conceptual co-suppression.
 torch::Tensor suppression_rows(const std::vector<Unit>& units, const torch::Tensor& embeddings,
                                const SuppressionOptions& options);

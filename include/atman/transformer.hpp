@@ -58,7 +58,7 @@ struct ForwardOptions {
   // (n) int64 absolute positions whose logits are wanted, each in [past, past + T); undefined
   // means every new position. Projecting to the vocabulary is the largest matmul of a small
   // model, so callers ask only for what they use.
-  torch::Tensor logit_positions;
+  torch::Tensor logit_positions;  // best on the CPU: checked there without a device sync
   // Called with each layer's attention probabilities (B, H, T, S), after softmax; what it
   // returns is used instead (same shape). AttAttr scales and differentiates them here.
   std::function<torch::Tensor(int64_t layer, const torch::Tensor& probabilities)> on_attention;
@@ -77,8 +77,11 @@ class Transformer {
   const ModelConfig& config() const { return config_; }
   const TransformerWeights& weights() const { return weights_; }
   torch::ScalarType dtype() const { return weights_.embed_tokens.scalar_type(); }
+  // Where the weights are and every pass computes; inputs on another device are moved here.
+  torch::Device device() const { return weights_.embed_tokens.device(); }
 
-  // (B, T) int64 token ids -> (B, T, D) input embeddings.
+  // (B, T) int64 token ids -> (B, T, D) input embeddings. Ids on the CPU are checked against the
+  // vocabulary there, before the copy, so a GPU pass does not wait for the check.
   torch::Tensor embed(const torch::Tensor& ids) const;
   // (B, T) ids -> (B, n, V) float logits at options.logit_positions (all T by default).
   torch::Tensor forward(const torch::Tensor& ids, const ForwardOptions& options = {}) const;

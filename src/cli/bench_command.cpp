@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "atman/bench.hpp"
+#include "atman/device.hpp"
 #include "atman/text_format.hpp"
 #include "atman/error.hpp"
 #include "atman/model_presets.hpp"
@@ -43,6 +44,7 @@ struct BenchCommandOptions {
   int64_t steps = 20;
   int64_t gradient_batch_size = 0;
   bool json = false;
+  std::string json_file;  // also write the JSON report here
   // Hidden: run one measurement and write it to child_out.
   std::string child_mode;
   std::string child_out;
@@ -52,7 +54,8 @@ nlohmann::json result_json(const BenchResult& r) {
   return {{"mode", bench_mode_name(r.mode)}, {"tokens", r.tokens},
           {"rows", r.rows},                  {"forward_passes", r.forward_passes},
           {"wall_seconds", r.wall_seconds},  {"flops", r.flops},
-          {"peak_rss_bytes", r.peak_rss_bytes}, {"relevance", r.relevance}};
+          {"peak_rss_bytes", r.peak_rss_bytes}, {"peak_device_bytes", r.peak_device_bytes},
+          {"relevance", r.relevance}};
 }
 
 BenchRequest request_for(const BenchCommandOptions& o, const std::string& mode, int64_t prompt_tokens) {
@@ -87,7 +90,7 @@ nlohmann::json spawn_child(const BenchCommandOptions& o, const std::string& mode
   const std::string out_path = std::filesystem::temp_directory_path().string() + "/atman-bench-" +
                                std::to_string(::getpid()) + "-" + mode + ".json";
   std::vector<std::string> args = {"atman", "-q", "--threads", std::to_string(runtime_info().torch_threads),
-                                   "bench", "--model", model_dir, "--dtype", o.model.dtype,
+                                   "--device", selected_device_spec(), "bench", "--model", model_dir, "--dtype", o.model.dtype,
                                    "--prompt-tokens", std::to_string(prompt_tokens),
                                    "--target-tokens", std::to_string(o.target_tokens),
                                    "--batch-size", std::to_string(o.batch_size),
@@ -147,7 +150,11 @@ void run_bench_command(BenchCommandOptions o) {
     }
   } cleanup{generated};
 
-  const Transformer transformer = load_transformer(model_dir, {parse_dtype(o.model.dtype)});
+  // The children compute on the selected device; this process only reads sizes, on the CPU, so
+  // that it holds no device memory while they run.
+  const torch::Device device = selected_device();
+  const torch::ScalarType dtype = resolve_dtype(o.model.dtype, device);
+  const Transformer transformer = load_transformer(model_dir, {dtype, torch::kCPU});
   const auto& config = transformer.config();
   for (int64_t p : o.prompt_tokens) {  // checked here, before any child process starts
     if (p < 2 || p + o.target_tokens - 1 > config.max_position_embeddings || o.target_tokens < 1) {
@@ -157,15 +164,23 @@ void run_bench_command(BenchCommandOptions o) {
     }
   }
   const double model_mb = static_cast<double>(transformer.parameter_bytes()) / (1 << 20);
-  const double matmul = matmul_gflops(1024, 5);
+  const int64_t parameters = transformer.parameter_bytes() / static_cast<int64_t>(c10::elementSize(dtype));
+  // The reference the achieved FLOP/s are compared with: a plain float32 matmul on the CPU, a
+  // matmul of the compute dtype on a GPU (measured after the children, on a device they left free).
+  double matmul = device.is_cuda() ? 0.0 : matmul_gflops(1024, 5);
+  const std::string matmul_name = device.is_cuda() ? std::string("matmul 8192x8192 ") + dtype_name(dtype) + " on " + device.str()
+                                                   : std::string("matmul 1024x1024 float32");
   const int threads = runtime_info().torch_threads;
+  // Peaks compared: device memory on a GPU, the process's resident memory on the CPU.
+  const std::string peak_key = device.is_cuda() ? "peak_device_bytes" : "peak_rss_bytes";
 
   nlohmann::json report = {{"model", model_dir},
                            {"preset", o.preset},
-                           {"parameters", transformer.parameter_bytes() / 4},
+                           {"parameters", parameters},
                            {"model_bytes", transformer.parameter_bytes()},
                            {"threads", threads},
-                           {"matmul_1024_gflops", matmul},
+                           {"device", device.str()},
+                           {"dtype", dtype_name(dtype)},
                            {"target_tokens", o.target_tokens},
                            {"runs", nlohmann::json::array()}};
   for (int64_t p : o.prompt_tokens) {
@@ -173,6 +188,10 @@ void run_bench_command(BenchCommandOptions o) {
     for (const auto& mode : o.modes) {
       spdlog::info("measuring {} at {} prompt tokens", mode, p);
       by_mode[mode] = spawn_child(o, model_dir, mode, p);
+      const auto& m = by_mode[mode];  // logged as it comes, in case a later mode never finishes
+      spdlog::info("{} at {} prompt tokens: {:.3f} s, {:.1f} GFLOP/s, peak RSS {:.0f} MiB, peak device {:.0f} MiB", mode, p,
+                   m["wall_seconds"].get<double>(), m["flops"].get<double>() / m["wall_seconds"].get<double>() / 1e9,
+                   m["peak_rss_bytes"].get<double>() / (1 << 20), m["peak_device_bytes"].get<double>() / (1 << 20));
     }
     nlohmann::json run = {{"prompt_tokens", p}, {"modes", nlohmann::json::array()}};
     for (const auto& mode : o.modes) {
@@ -187,30 +206,43 @@ void run_bench_command(BenchCommandOptions o) {
     for (const char* gradient : {"ig", "ixg", "attattr"}) {
       if (by_mode.contains(gradient) && by_mode.contains("atman")) {
         run[std::string(gradient) + "_peak_over_atman_peak"] =
-            by_mode[gradient]["peak_rss_bytes"].get<double>() / by_mode["atman"]["peak_rss_bytes"].get<double>();
+            by_mode[gradient][peak_key].get<double>() / by_mode["atman"][peak_key].get<double>();
       }
     }
     if (by_mode.contains("atman") && by_mode.contains("forward")) {
-      const double bound = 1.5 * by_mode["forward"]["peak_rss_bytes"].get<double>() + transformer.parameter_bytes();
+      const double bound = 1.5 * by_mode["forward"][peak_key].get<double>() + transformer.parameter_bytes();
       run["memory_bound_bytes"] = bound;
-      run["atman_peak_over_bound"] = by_mode["atman"]["peak_rss_bytes"].get<double>() / bound;
+      run["atman_peak_over_bound"] = by_mode["atman"][peak_key].get<double>() / bound;
     }
     report["runs"].push_back(run);
   }
   for (auto& run : report["runs"]) {
     for (auto& m : run["modes"]) m.erase("relevance");  // values were compared, not reported
   }
+  if (device.is_cuda()) matmul = 1000.0 * matmul_tflops(device, dtype, 8192, 10);
+  report["matmul"] = {{"what", matmul_name}, {"gflops", matmul}};
+  for (auto& run : report["runs"]) {
+    for (auto& m : run["modes"]) {
+      if (m["mode"] == "atman") run["atman_over_matmul_flops"] = m["gflops_per_second"].get<double>() / matmul;
+    }
+  }
 
+  if (!o.json_file.empty()) {
+    std::ofstream out(o.json_file);
+    out << report.dump(2) << "\n";
+    if (!out) throw Error("cannot write the bench report to '" + o.json_file + "'");
+  }
   if (o.json) {
     std::cout << report.dump(2) << std::endl;
     return;
   }
   std::cout << "model " << model_dir << (o.preset.empty() ? "" : " (preset " + o.preset + ")") << ": "
-            << format_fixed(static_cast<double>(transformer.parameter_bytes()) / 4e6, 1) << "M parameters, "
+            << format_fixed(static_cast<double>(parameters) / 1e6, 1) << "M parameters, "
             << format_fixed(model_mb, 1) << " MiB, " << config.num_hidden_layers << " layers, d_model " << config.hidden_size
-            << "; threads " << threads << "; target " << o.target_tokens << " tokens\n"
-            << "plain libtorch matmul 1024x1024 float32: " << format_fixed(matmul, 1) << " GFLOP/s\n\n";
-  std::cout << "prompt\ttokens\tmode\trows\tpasses\twall_s\tms/row\tGFLOP\tGFLOP/s\tpeak_MiB\n";
+            << "; " << device.str() << ", " << dtype_name(dtype) << ", threads " << threads << "; target "
+            << o.target_tokens << " tokens\n"
+            << "plain libtorch " << matmul_name << ": " << format_fixed(matmul, 1) << " GFLOP/s\n\n";
+  std::cout << "prompt\ttokens\tmode\trows\tpasses\twall_s\tms/row\tGFLOP\tGFLOP/s\tpeak_MiB\tdevice_peak_MiB\n";
   for (const auto& run : report["runs"]) {
     for (const auto& m : run["modes"]) {
       const int64_t rows = m["rows"].get<int64_t>();
@@ -220,7 +252,8 @@ void run_bench_command(BenchCommandOptions o) {
                 << m["forward_passes"].get<int64_t>() << '\t' << format_fixed(wall, 4) << '\t'
                 << (rows ? format_fixed(1000.0 * wall / static_cast<double>(rows), 3) : "-") << '\t'
                 << format_fixed(m["flops"].get<double>() / 1e9, 2) << '\t' << format_fixed(m["gflops_per_second"].get<double>(), 1)
-                << '\t' << format_fixed(m["peak_rss_bytes"].get<double>() / (1 << 20), 1) << '\n';
+                << '\t' << format_fixed(m["peak_rss_bytes"].get<double>() / (1 << 20), 1) << '\t'
+                << (device.is_cuda() ? format_fixed(m["peak_device_bytes"].get<double>() / (1 << 20), 1) : "-") << '\n';
     }
   }
   std::cout << '\n';
@@ -230,10 +263,8 @@ void run_bench_command(BenchCommandOptions o) {
       std::cout << " atman/naive time " << format_fixed(run["atman_over_naive_time"].get<double>(), 3)
                 << ", max |R_atman - R_naive| " << run["atman_naive_max_abs_diff"].get<double>() << ";";
     }
-    for (const auto& m : run["modes"]) {
-      if (m["mode"] == "atman") {
-        std::cout << " atman GFLOP/s / matmul " << format_fixed(m["gflops_per_second"].get<double>() / matmul, 3) << ";";
-      }
+    if (run.contains("atman_over_matmul_flops")) {
+      std::cout << " atman GFLOP/s / matmul " << format_fixed(run["atman_over_matmul_flops"].get<double>(), 3) << ";";
     }
     if (run.contains("atman_peak_over_bound")) {
       std::cout << " atman peak / (1.5 x forward peak + model) " << format_fixed(run["atman_peak_over_bound"].get<double>(), 3);
@@ -269,6 +300,7 @@ void setup_bench(CLI::App& app) {
   cmd->add_option("--conceptual-threshold", o->conceptual_threshold, "co-suppression threshold or off")->capture_default_str();
   cmd->add_option("--repeats", o->repeats, "timed repetitions of the plain forward pass")->capture_default_str();
   cmd->add_flag("--json", o->json, "print the results as JSON");
+  cmd->add_option("--json-file", o->json_file, "also write the results as JSON to this file");
   cmd->add_option("--child-mode", o->child_mode)->group("");
   cmd->add_option("--child-out", o->child_out)->group("");
   cmd->callback([o] { run_bench_command(*o); });

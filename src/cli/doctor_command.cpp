@@ -1,11 +1,31 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "atman/checkpoint.hpp"
+#include "atman/device.hpp"
 #include "atman/runtime.hpp"
+#include "atman/text_format.hpp"
 #include "commands.hpp"
+#include "model_options.hpp"
 
 namespace atman::cli {
 namespace {
+
+void print_accelerators() {
+  const AcceleratorInfo info = accelerator_info();
+  if (!info.built_with_cuda) {
+    std::cout << "CUDA:            not in this libtorch (CPU only; see README: building against another libtorch)\n";
+    return;
+  }
+  std::cout << "CUDA runtime:    " << (info.cuda_runtime.empty() ? "unknown" : info.cuda_runtime)
+            << ", driver supports " << (info.cuda_driver.empty() ? "none (no driver found)" : info.cuda_driver) << "\n"
+            << "cuDNN:           " << (info.cudnn.empty() ? "none" : info.cudnn) << "\n";
+  if (info.gpus.empty()) std::cout << "GPUs:            none visible\n";
+  for (const auto& gpu : info.gpus) {
+    std::cout << "cuda:" << gpu.index << ":          " << gpu.name << ", " << format_fixed(gpu.total_bytes / double(1 << 30), 1)
+              << " GiB, compute capability " << gpu.compute_major << "." << gpu.compute_minor << "\n";
+  }
+}
 
 void run_doctor() {
   const RuntimeInfo info = runtime_info();
@@ -17,13 +37,21 @@ void run_doctor() {
             << "OMP_WAIT_POLICY: " << (std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : "(unset)") << "\n"
             << "torch threads:   " << info.torch_threads << "\n"
             << "OpenBLAS threads: " << info.blas_threads << "\n";
+  print_accelerators();
+  const torch::Device device = selected_device();
+  std::cout << "device:          " << device.str() << " (--device " << selected_device_spec() << "), default dtype "
+            << dtype_name(default_dtype(device)) << "\n";
   std::cout << "matmul 1024x1024 float32: " << matmul_gflops(1024, 5) << " GFLOP/s" << std::endl;
+  if (device.is_cuda()) {
+    std::cout << "matmul 8192x8192 bfloat16 on " << device.str() << ": "
+              << format_fixed(matmul_tflops(device, torch::kBFloat16, 8192, 10), 1) << " TFLOP/s" << std::endl;
+  }
 }
 
 }  // namespace
 
 void setup_doctor(CLI::App& app) {
-  auto* cmd = app.add_subcommand("doctor", "Print the BLAS library, thread counts and matmul speed");
+  auto* cmd = app.add_subcommand("doctor", "Print libtorch, BLAS, threads, CUDA devices and matmul speed");
   cmd->callback([] { run_doctor(); });
 }
 

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "atman/checkpoint.hpp"
 #include "atman/model_presets.hpp"
 #include "commands.hpp"
 
@@ -13,6 +14,7 @@ struct InitModelOptions {
   std::string preset;
   std::string out;
   uint64_t seed = 0;
+  std::string dtype = "float32";
   bool overwrite = false;
 };
 
@@ -26,7 +28,7 @@ void run_init_model(const InitModelOptions& o) {
   if (std::filesystem::is_directory(o.out, ec) && !std::filesystem::is_empty(o.out, ec) && !o.overwrite) {
     throw Error("--out '" + o.out + "' is not empty: pass --overwrite to replace the model in it");
   }
-  init_model(o.preset, o.out, o.seed);
+  init_model(o.preset, o.out, o.seed, parse_dtype(o.dtype));
   spdlog::info("wrote random-weight preset {} to {}", o.preset, o.out);
 }
 
@@ -38,6 +40,9 @@ void setup_init_model(CLI::App& app) {
   cmd->add_option("--preset", o->preset, "tiny, llama-25m, llama-110m or llama3-1b (Llama 3.2 1B shape)")->required();
   cmd->add_option("--out", o->out, "output directory (created if missing)")->required();
   cmd->add_option("--seed", o->seed, "random seed of the weights")->capture_default_str();
+  cmd->add_option("--dtype", o->dtype, "dtype the weights are stored as (bfloat16 halves a GPU benchmark's loading)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"float32", "bfloat16", "float16"}));
   cmd->add_flag("--overwrite", o->overwrite, "write into a non-empty directory, replacing its model files");
   cmd->callback([o] { run_init_model(*o); });
 }

@@ -11,6 +11,7 @@
 
 #include "atman/runtime.hpp"
 #include "commands.hpp"
+#include "model_options.hpp"
 
 namespace {
 
@@ -32,16 +33,20 @@ int main(int argc, char** argv) {
   CLI::App app{"atman: explain a language model's predictions by attention manipulation"};
   app.option_defaults()->always_capture_default();
   app.require_subcommand(1);
-  app.fallthrough();  // -v, -q and --threads may also follow the subcommand
+  app.fallthrough();  // -v, -q, --threads and --device may also follow the subcommand
   int verbose = 0;
   bool quiet = false;
   int threads = 0;
+  std::string device = "auto";
   app.add_flag("-v,--verbose", verbose, "more log output (-vv for trace)");
   app.add_flag("-q,--quiet", quiet, "only warnings and errors");
   app.add_option("--threads", threads, "intra-op threads; 0 = all cores")->capture_default_str();
+  app.add_option("--device", device, "where models compute: auto (CUDA when available), cpu, cuda or cuda:N")
+      ->capture_default_str();
   app.parse_complete_callback([&] {
     init_logging(verbose, quiet);
     atman::set_threads(threads);
+    atman::cli::select_device(device);
   });
 
   atman::cli::setup_explain(app);

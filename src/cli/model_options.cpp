@@ -3,8 +3,30 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
+
+#include "atman/device.hpp"
 
 namespace atman::cli {
+namespace {
+
+std::string device_spec = "auto";
+std::optional<torch::Device> device;  // resolved device_spec
+
+}  // namespace
+
+void select_device(const std::string& spec) {
+  device_spec = spec;
+  device.reset();
+  if (spec != "auto") device = parse_device(spec);
+}
+
+torch::Device selected_device() {
+  if (!device) device = parse_device(device_spec);
+  return *device;
+}
+
+const std::string& selected_device_spec() { return device_spec; }
 
 void add_model_options(CLI::App* command, ModelOptions& options) {
   options.dir = default_model_dir().string();
@@ -12,23 +34,26 @@ void add_model_options(CLI::App* command, ModelOptions& options) {
                       "Hugging Face model directory (config.json, *.safetensors, tokenizer.json or tokenizer.model); "
                       "default $ATMAN_MODEL, else the embedded stories260K")
       ->capture_default_str();
-  command->add_option("--dtype", options.dtype, "compute dtype: float32 or bfloat16 (weights stored as F32/F16/BF16 are converted)")
+  command->add_option("--dtype", options.dtype,
+                      "compute dtype: auto (bfloat16 on CUDA, float32 on the CPU), float32, bfloat16, or float16 "
+                      "(CUDA only); weights stored as F32/F16/BF16 are converted")
       ->capture_default_str()
-      ->check(CLI::IsMember({"float32", "bfloat16"}));
+      ->check(CLI::IsMember({"auto", "float32", "bfloat16", "float16"}));
   command->add_option("--tokenizer", options.tokenizer,
                       "tokenizer file to use instead of the model's (tokenizer.json, else tokenizer.model)");
 }
 
 Model load_model_for(const ModelOptions& options) {
   LoadOptions load;
-  load.dtype = parse_dtype(options.dtype);
+  load.device = selected_device();
+  load.dtype = resolve_dtype(options.dtype, load.device);
   const auto start = std::chrono::steady_clock::now();
   Model model = load_model(options.dir, load, options.tokenizer);
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
   const auto& c = model.transformer.config();
-  spdlog::info("loaded {} ({} layers, d_model {}, {} heads / {} kv heads, vocab {}) in {:.2f}s",
+  spdlog::info("loaded {} ({} layers, d_model {}, {} heads / {} kv heads, vocab {}) onto {} as {} in {:.2f}s",
                options.dir, c.num_hidden_layers, c.hidden_size, c.num_attention_heads,
-               c.num_key_value_heads, c.vocab_size, elapsed.count());
+               c.num_key_value_heads, c.vocab_size, load.device.str(), dtype_name(load.dtype), elapsed.count());
   return model;
 }
 

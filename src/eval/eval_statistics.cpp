@@ -48,6 +48,7 @@ const std::vector<MetricInfo>& eval_metrics() {
       {"pointing_game", "pointing game", true},
       {"seconds", "seconds / record", false},
       {"peak_rss_mib", "peak RSS MiB", false},
+      {"peak_device_mib", "peak device MiB", false},
   };
   return metrics;
 }
@@ -66,6 +67,7 @@ std::vector<double> metric_values(const MethodEvaluation& m, const std::string& 
     else if (key == "pointing_game") values.push_back(r.gold ? r.gold->pointing_game : none);
     else if (key == "seconds") values.push_back(r.seconds);
     else if (key == "peak_rss_mib") values.push_back(static_cast<double>(r.peak_rss_bytes) / (1 << 20));
+    else if (key == "peak_device_mib") values.push_back(r.peak_device_bytes < 0 ? none : static_cast<double>(r.peak_device_bytes) / (1 << 20));
   }
   return values;
 }

@@ -7,6 +7,7 @@
 #include "atman/batch_input.hpp"
 #include "atman/batch_record.hpp"
 #include "atman/bench.hpp"
+#include "atman/device.hpp"
 #include "atman/error.hpp"
 #include "atman/explain_request.hpp"
 #include "atman/utf8.hpp"
@@ -40,10 +41,13 @@ RecordEvaluation evaluate_method(const Model& model, const BatchRecord& record, 
   RecordEvaluation r;
   r.id = record.id;
   peak_reset = reset_peak_rss() && peak_reset;
+  const torch::Device device = model.transformer.device();
+  reset_peak_device_memory(device);
   const auto start = std::chrono::steady_clock::now();
   const Explanation e = explain(model, input, resolved.explain, resolved.method);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.peak_rss_bytes = peak_rss_bytes();
+  if (device.is_cuda()) r.peak_device_bytes = peak_device_memory(device);
   r.units = static_cast<int64_t>(e.units.size());
 
   code = "eval_failed";

@@ -28,12 +28,13 @@ std::vector<double> suppressed_logprobs(const Model& model, const ExplainInput& 
         if (!keep[r][static_cast<size_t>(p)]) factors[static_cast<int64_t>(r - begin)][p] = 0.0;
       }
     }
-    AttentionEdit edit{factors, {}};
+    AttentionEdit edit{factors.to(model.transformer.device()), {}};
     ForwardOptions options = target_logit_options(input);
     options.edit = &edit;
     const auto logp = target_log_probs(model.transformer.forward(ids.expand({B, T}), options), targets);  // (B, N)
-    const auto mean = logp.mean(1).to(torch::kFloat64);
-    for (int64_t b = 0; b < B; ++b) out.push_back(mean[b].item<double>());
+    const auto mean = logp.mean(1).to(torch::kCPU, torch::kFloat64).contiguous();  // one wait per pass
+    const auto* values = mean.data_ptr<double>();
+    out.insert(out.end(), values, values + B);
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "atman/device.hpp"
 #include "atman/error.hpp"
 
 namespace atman {
@@ -29,8 +30,13 @@ int64_t atman_row_bytes(const ModelConfig& c, int64_t length, int64_t tail, int6
   return 4 * (tail * per_position + 2 * logit_positions * c.vocab_size);
 }
 
-int64_t default_memory_budget(const ModelConfig& c, int64_t length) {
-  return std::max<int64_t>(int64_t{64} << 20, atman_row_bytes(c, length, length, length));
+int64_t default_memory_budget(const ModelConfig& c, int64_t length, const torch::Device& device) {
+  const int64_t one_pass = std::max<int64_t>(int64_t{64} << 20, atman_row_bytes(c, length, length, length));
+  if (!device.is_cuda()) return one_pass;
+  // A GPU computes a short pass's few rows no faster than one: give it at least 1 GiB of rows,
+  // but never more than 80% of what the device has free now (the weights are already there).
+  const int64_t free = device_memory(device).free_bytes;
+  return std::max<int64_t>(int64_t{64} << 20, std::min<int64_t>(std::max<int64_t>(one_pass, int64_t{1} << 30), free / 5 * 4));
 }
 
 std::vector<int64_t> parse_layer_list(const std::string& text, int64_t num_layers) {
@@ -83,8 +89,12 @@ Explanation explain_atman(const Model& model, const ExplainInput& input,
 
   const int64_t P = input.prompt_length(), N = input.target_length(), T = input.input_length();
   const int64_t U = static_cast<int64_t>(e.units.size());
+  // Ids and the suppression plan stay on the CPU (the transformer checks and moves ids itself);
+  // everything computed per row stays on the model's device until the end, so a GPU never
+  // waits for the host inside the loop.
+  const torch::Device device = model.transformer.device();
   const auto ids = input.input_ids().unsqueeze(0);  // (1, T)
-  const auto targets = input.target_ids();          // (N)
+  const auto targets = input.target_ids().to(device);  // (N)
   const int64_t first_logit = P - 1;                 // logits at P−1 .. P+N−2 predict the target
 
   // Baseline pass: keeps every position's keys/values for the perturbed passes to reuse.
@@ -106,9 +116,11 @@ Explanation explain_atman(const Model& model, const ExplainInput& input,
   // the positions before its earliest suppression, and recomputes only the rest.
   const auto first = first_suppressed_positions(rows);  // (U)
   const auto order = std::get<1>(first.sort(/*stable=*/true, 0, false));
-  const int64_t budget = atman.max_memory_bytes > 0 ? atman.max_memory_bytes : default_memory_budget(config, T);
+  const auto first_on_device = first.to(device);         // (U)
+  const int64_t budget =
+      atman.max_memory_bytes > 0 ? atman.max_memory_bytes : default_memory_budget(config, T, device);
 
-  auto relevance = torch::zeros({N, U}, torch::kFloat64);  // (N, U)
+  auto relevance = torch::zeros({N, U}, torch::TensorOptions().dtype(torch::kFloat64).device(device));  // (N, U)
   AtmanStats counted{U, 1, 0, T, forward_flops(config, 1, T, 0, N)};
   for (int64_t begin = 0, B = 0; begin < U; begin += B) {
     // The batch starts at its earliest row's first suppressed position; rows further along the
@@ -124,7 +136,8 @@ Explanation explain_atman(const Model& model, const ExplainInput& input,
     }
     B = std::min(B, U - begin);
     counted.batch_size = std::max(counted.batch_size, B);
-    const auto chosen = order.narrow(0, begin, B);  // (B)
+    const auto chosen = order.narrow(0, begin, B);  // (B) on the CPU
+    const auto chosen_on_device = chosen.to(device);  // (B)
     // Target tokens predicted before `start` cannot change: their relevance stays 0.
     const int64_t logit_from = std::max(first_logit, start);
     if (logit_from > first_logit + N - 1) continue;
@@ -133,7 +146,7 @@ Explanation explain_atman(const Model& model, const ExplainInput& input,
     ForwardOptions perturbed;
     perturbed.cache = &prefix;
     perturbed.append_to_cache = false;
-    edit.key_factors = rows.index_select(0, chosen);  // (B, T)
+    edit.key_factors = rows.index_select(0, chosen).to(device);  // (B, T)
     perturbed.edit = &edit;
     if (!atman.naive) {
       perturbed.logit_positions = torch::arange(logit_from, first_logit + N, torch::kInt64);
@@ -146,10 +159,10 @@ Explanation explain_atman(const Model& model, const ExplainInput& input,
     auto delta = (ce - baseline_ce.narrow(0, t0, N - t0)).to(torch::kFloat64);  // (B, N − t0)
     // A target token predicted before a row's own first suppressed position cannot change
     // (causal mask): its relevance is exactly 0, not the rounding noise of a recomputation.
-    auto predicted_at = torch::arange(logit_from, first_logit + N, torch::kInt64).unsqueeze(0);
-    delta.masked_fill_(predicted_at < first.index_select(0, chosen).unsqueeze(1), 0.0);
+    auto predicted_at = torch::arange(logit_from, first_logit + N, targets.options()).unsqueeze(0);
+    delta.masked_fill_(predicted_at < first_on_device.index_select(0, chosen_on_device).unsqueeze(1), 0.0);
     delta = delta.t();  // (N − t0, B)
-    relevance.narrow(0, t0, N - t0).index_copy_(1, chosen, delta);
+    relevance.narrow(0, t0, N - t0).index_copy_(1, chosen_on_device, delta);
     counted.forward_passes += 1;
     counted.positions_computed += B * (T - start);
     counted.flops += forward_flops(config, B, T - start, start,
@@ -160,11 +173,12 @@ Explanation explain_atman(const Model& model, const ExplainInput& input,
                 U, counted.forward_passes, counted.batch_size, counted.positions_computed, counted.flops / 1e9);
 
   e.relevance.assign(static_cast<size_t>(N), std::vector<double>(static_cast<size_t>(U)));
+  relevance = relevance.to(torch::kCPU);  // the one wait for the device
   auto r = relevance.accessor<double, 2>();
   for (int64_t t = 0; t < N; ++t) {
     for (int64_t u = 0; u < U; ++u) e.relevance[t][u] = r[t][u];
   }
-  auto base = baseline_ce.to(torch::kFloat64);
+  auto base = baseline_ce.to(torch::kCPU, torch::kFloat64);
   for (int64_t t = 0; t < N; ++t) e.baseline_logprobs.push_back(-base[t].item<double>());
 
   e.params = {{"factor", atman.suppression.factor},

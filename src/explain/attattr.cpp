@@ -14,12 +14,13 @@ AttentionAttribution attention_attribution(const Model& model, const ExplainInpu
   const int64_t chunk = gradient.batch_size > 0 ? gradient.batch_size : m;
   const auto ids = input.input_ids().unsqueeze(0);  // (1, T)
   // Right Riemann sum α_k = k/m, so that one step is exactly A ⊙ ∂F/∂A at α = 1.
-  const auto alphas = torch::arange(1, m + 1, torch::kFloat32) / static_cast<double>(m);  // (m)
-  auto attribution = torch::zeros({L, H, T, T});                                          // (L, H, T, T)
+  const auto on_device = torch::TensorOptions().dtype(torch::kFloat32).device(model.transformer.device());
+  const auto alphas = torch::arange(1, m + 1, on_device) / static_cast<double>(m);  // (m)
+  auto attribution = torch::zeros({L, H, T, T}, on_device);                         // (L, H, T, T)
 
   for (int64_t layer = 0; layer < L; ++layer) {
     torch::Tensor attention;                  // (H, T, T): A of this layer, the same for every step
-    auto grad_sum = torch::zeros({H, T, T});  // Σ_k ∂F/∂A' at A' = α_k·A
+    auto grad_sum = torch::zeros({H, T, T}, on_device);  // Σ_k ∂F/∂A' at A' = α_k·A
     for (int64_t begin = 0; begin < m; begin += chunk) {
       const auto a = alphas.narrow(0, begin, std::min(chunk, m - begin));  // (b)
       const int64_t b = a.size(0);
@@ -28,7 +29,8 @@ AttentionAttribution attention_attribution(const Model& model, const ExplainInpu
       options.on_attention = [&](int64_t l, const torch::Tensor& probs) {
         if (l != layer) return probs;
         attention = probs[0].detach();  // layers below are unchanged, so every row holds A
-        scaled = (probs.detach() * a.view({b, 1, 1, 1})).requires_grad_(true);
+        // In the compute dtype: the rest of the layer multiplies it with bfloat16 values on a GPU.
+        scaled = (probs.detach() * a.to(probs.scalar_type()).view({b, 1, 1, 1})).requires_grad_(true);
         return scaled;
       };
       // Nothing below `layer` requires grad, so autograd records only the layers above it.

@@ -5,6 +5,7 @@
 #include <random>
 #include <sstream>
 
+#include "atman/device.hpp"
 #include "atman/error.hpp"
 #include "atman/utf8.hpp"
 
@@ -96,13 +97,17 @@ BenchResult run_bench(const Model& model, const BenchRequest& request) {
   r.mode = request.mode;
   r.tokens = input.input_length();
   using clock = std::chrono::steady_clock;
+  const torch::Device device = model.transformer.device();
   if (request.mode == BenchMode::kForward) {
     torch::InferenceMode inference;
     const auto ids = input.input_ids().unsqueeze(0);
-    model.transformer.forward(ids);  // warm-up: thread pools, first-touch of the weights
+    model.transformer.forward(ids);  // warm-up: thread pools, first-touch of the weights, kernels
+    synchronize(device);
+    reset_peak_device_memory(device);
     const auto start = clock::now();
     const int repeats = std::max(1, request.repeats);
     for (int i = 0; i < repeats; ++i) model.transformer.forward(ids);
+    synchronize(device);
     r.wall_seconds = std::chrono::duration<double>(clock::now() - start).count() / repeats;
     r.forward_passes = 1;
     r.flops = forward_flops(model.transformer.config(), 1, r.tokens, 0, r.tokens);
@@ -111,6 +116,8 @@ BenchResult run_bench(const Model& model, const BenchRequest& request) {
       torch::InferenceMode inference;  // warm-up, as for the forward mode
       model.transformer.forward(input.input_ids().unsqueeze(0));
     }
+    synchronize(device);
+    reset_peak_device_memory(device);
     const auto start = clock::now();
     const auto& config = model.transformer.config();
     const int64_t T = r.tokens, N = input.target_length(), M = request.gradient.steps;
@@ -141,9 +148,11 @@ BenchResult run_bench(const Model& model, const BenchRequest& request) {
       r.forward_passes = stats.forward_passes;
       r.flops += forward_flops(config, 1, T, 0, N);  // the baseline pass
     }
+    synchronize(device);
     r.wall_seconds = std::chrono::duration<double>(clock::now() - start).count();
   }
   r.peak_rss_bytes = peak_rss_bytes();
+  r.peak_device_bytes = peak_device_memory(device);
   return r;
 }
 

@@ -20,7 +20,7 @@ Token shifted(Token t, int64_t chars, int64_t bytes) {
 
 torch::Tensor target_log_probs(const torch::Tensor& logits, const torch::Tensor& target_ids) {
   const auto logp = torch::log_softmax(logits, -1);                                          // (B, n, V)
-  const auto index = target_ids.view({1, -1, 1}).expand({logits.size(0), target_ids.size(0), 1});  // (B, n, 1)
+  const auto index = target_ids.to(logits.device()).view({1, -1, 1}).expand({logits.size(0), target_ids.size(0), 1});  // (B, n, 1)
   return logp.gather(2, index).squeeze(2);                                                   // (B, n)
 }
 

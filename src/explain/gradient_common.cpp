@@ -36,7 +36,7 @@ Explanation start_explanation(const Model& model, const ExplainInput& input, con
 
 void finish_explanation(Explanation& e, const torch::Tensor& per_position, const torch::Tensor& baseline_logprobs,
                         const ExplainOptions& options, nlohmann::json method_params) {
-  const auto scores = per_position.to(torch::kFloat64).contiguous();  // (N, T)
+  const auto scores = per_position.to(torch::kCPU, torch::kFloat64).contiguous();  // (N, T)
   const int64_t N = scores.size(0);
   e.relevance.assign(static_cast<size_t>(N), std::vector<double>(e.units.size(), 0.0));
   auto a = scores.accessor<double, 2>();
@@ -47,7 +47,7 @@ void finish_explanation(Explanation& e, const torch::Tensor& per_position, const
       e.relevance[static_cast<size_t>(t)][static_cast<size_t>(u.index)] = sum;
     }
   }
-  const auto base = baseline_logprobs.to(torch::kFloat64);
+  const auto base = baseline_logprobs.to(torch::kCPU, torch::kFloat64);
   e.baseline_logprobs.clear();
   for (int64_t t = 0; t < N; ++t) e.baseline_logprobs.push_back(base[t].item<double>());
   method_params["granularity"] = granularity_name(options.units.granularity);

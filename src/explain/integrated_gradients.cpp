@@ -18,8 +18,8 @@ torch::Tensor integrated_gradients(const Model& model, const ExplainInput& input
   const int64_t M = gradient.steps;
   const int64_t chunk = gradient.batch_size > 0 ? gradient.batch_size : M;
   // Midpoint rule: α_k = (k + ½) / M on the straight path from the zero embedding to x.
-  const auto alphas = (torch::arange(M, torch::kFloat32) + 0.5) / static_cast<double>(M);  // (M)
-  auto grad_sum = torch::zeros({input.target_length(), x.size(1), x.size(2)});  // (N, T, D)
+  const auto alphas = (torch::arange(M, x.options()) + 0.5) / static_cast<double>(M);  // (M)
+  auto grad_sum = torch::zeros({input.target_length(), x.size(1), x.size(2)}, x.options());  // (N, T, D)
   for (int64_t begin = 0; begin < M; begin += chunk) {
     const auto a = alphas.narrow(0, begin, std::min(chunk, M - begin));  // (b)
     const auto path = a.view({-1, 1, 1}) * x;                             // (b, T, D)

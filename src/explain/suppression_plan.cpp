@@ -38,7 +38,8 @@ torch::Tensor suppression_rows(const std::vector<Unit>& units, const torch::Tens
   if (options.conceptual_threshold) {
     auto e = embeddings.to(torch::kFloat32);
     auto unit_vectors = e / e.norm(2, -1, /*keepdim=*/true).clamp_min(1e-12);
-    cosine = torch::matmul(unit_vectors, unit_vectors.t());
+    // On the embeddings' device (fast on a GPU), then to the CPU, where the rows are built.
+    cosine = torch::matmul(unit_vectors, unit_vectors.t()).to(torch::kCPU);
   }
   for (size_t u = 0; u < units.size(); ++u) {
     auto row = rows[static_cast<int64_t>(u)];

@@ -74,13 +74,14 @@ std::vector<FusedProjection> fused_projections(const ModelConfig& c) {
 
 // phi3 stores q/k/v and gate/up stacked by rows: split them at load (views, no copy).
 void load_fused_projections(const TensorStore& store, const ModelConfig& c, size_t layer, LayerWeights& w,
-                            torch::ScalarType dtype, const std::string& prefix) {
+                            const LoadOptions& options, const std::string& prefix) {
   const auto parts = fused_projections(c);
   std::vector<torch::Tensor*> targets[2] = {{&w.q_proj, &w.k_proj, &w.v_proj}, {&w.gate_proj, &w.up_proj}};
   for (size_t p = 0; p < parts.size(); ++p) {
     int64_t total = 0;
     for (int64_t r : parts[p].rows) total += r;
-    const auto fused = store.get(layer_name(layer, parts[p].suffix.c_str(), prefix), {total, c.hidden_size}, dtype);
+    const auto fused = store.get(layer_name(layer, parts[p].suffix.c_str(), prefix), {total, c.hidden_size},
+                                   options.dtype, options.device);
     int64_t offset = 0;
     for (size_t k = 0; k < parts[p].rows.size(); ++k) {
       *targets[p][k] = fused.narrow(0, offset, parts[p].rows[k]);
@@ -152,12 +153,19 @@ torch::ScalarType parse_dtype(const std::string& name) {
   throw Error("unknown dtype '" + name + "' (expected float32, float16 or bfloat16)");
 }
 
+std::string dtype_name(torch::ScalarType dtype) {
+  if (dtype == torch::kFloat32) return "float32";
+  if (dtype == torch::kFloat16) return "float16";
+  if (dtype == torch::kBFloat16) return "bfloat16";
+  return c10::toString(dtype);
+}
+
 Transformer load_transformer(const std::filesystem::path& dir, const LoadOptions& options) {
   if (!std::filesystem::is_directory(dir)) {
     throw Error("model directory '" + dir.string() +
                 "' does not exist (HINT: pass --model DIR or set ATMAN_MODEL)");
   }
-  if (options.dtype == torch::kFloat16) {
+  if (options.dtype == torch::kFloat16 && !options.device.is_cuda()) {
     // libtorch's CPU kernels have no float16 matmul; failing here beats failing mid-pass.
     throw Error("float16 compute is not supported on CPU (HINT: use --dtype bfloat16 or "
                 "float32; float16 checkpoints load fine and are widened)");
@@ -167,23 +175,24 @@ Transformer load_transformer(const std::filesystem::path& dir, const LoadOptions
   const std::string prefix = decoder_prefix(store);
   check_layer_count(config, store, dir / "config.json", prefix);
   const auto dtype = options.dtype;
+  const auto device = options.device;
   const int64_t V = config.vocab_size, D = config.hidden_size;
 
   TransformerWeights w;
-  w.embed_tokens = store.get(prefix + "embed_tokens.weight", {V, D}, dtype);
+  w.embed_tokens = store.get(prefix + "embed_tokens.weight", {V, D}, dtype, device);
   const auto shapes = layer_shapes(config);
   w.layers.resize(static_cast<size_t>(config.num_hidden_layers));
   for (size_t l = 0; l < w.layers.size(); ++l) {
     for (auto& [suffix, tensor] : layer_fields(w.layers[l], config)) {
-      *tensor = store.get(layer_name(l, suffix, prefix), shapes.at(suffix), dtype);
+      *tensor = store.get(layer_name(l, suffix, prefix), shapes.at(suffix), dtype, device);
     }
-    if (config.fused_projections) load_fused_projections(store, config, l, w.layers[l], dtype, prefix);
+    if (config.fused_projections) load_fused_projections(store, config, l, w.layers[l], options, prefix);
   }
-  w.final_norm = store.get(prefix + "norm.weight", {D}, dtype);
+  w.final_norm = store.get(prefix + "norm.weight", {D}, dtype, device);
   // transformers < 4.52 nested the multimodal head too: language_model.lm_head.
   const std::string lm_head = prefix == "language_model.model." ? "language_model.lm_head.weight" : "lm_head.weight";
   if (store.contains(lm_head)) {
-    w.lm_head = store.get(lm_head, {V, D}, dtype);
+    w.lm_head = store.get(lm_head, {V, D}, dtype, device);
   } else if (config.tie_word_embeddings) {
     w.lm_head = w.embed_tokens;
   } else {
@@ -217,9 +226,7 @@ void save_checkpoint(const std::filesystem::path& dir, const ModelConfig& config
   std::filesystem::create_directories(dir, ec);
   if (ec) throw Error("cannot create directory '" + dir.string() + "': " + ec.message());
   ModelConfig saved = config;
-  saved.torch_dtype = options.dtype == torch::kFloat32   ? "float32"
-                      : options.dtype == torch::kFloat16 ? "float16"
-                                                         : "bfloat16";
+  saved.torch_dtype = dtype_name(options.dtype);
   saved.save(dir / "config.json");
   auto tensors = named_tensors(weights, config);
   for (auto& [name, t] : tensors) t = t.to(options.dtype);

@@ -58,9 +58,12 @@ ModelConfig preset_config(const std::string& name) {
   throw Error("unknown preset '" + name + "' (expected " + names + ")");
 }
 
-void init_model(const std::string& preset, const std::filesystem::path& out_dir, uint64_t seed) {
+void init_model(const std::string& preset, const std::filesystem::path& out_dir, uint64_t seed,
+                torch::ScalarType stored) {
   const ModelConfig config = preset_config(preset);
-  save_checkpoint(out_dir, config, random_weights(config, seed));
+  SaveOptions save;
+  save.dtype = stored;
+  save_checkpoint(out_dir, config, random_weights(config, seed), save);
   const auto tokenizer = embedded_model_dir() / "tokenizer.model";
   std::error_code ec;
   std::filesystem::copy_file(tokenizer, out_dir / "tokenizer.model",

@@ -175,7 +175,7 @@ TensorStore TensorStore::open_directory(const std::filesystem::path& dir) {
 }
 
 torch::Tensor TensorStore::get(const std::string& name, const std::vector<int64_t>& expected_shape,
-                               torch::ScalarType dtype) const {
+                               torch::ScalarType dtype, torch::Device device) const {
   auto it = where_.find(name);
   if (it == where_.end()) throw Error("checkpoint is missing tensor '" + name + "'");
   const auto& entry = it->second->entries().at(name);
@@ -190,6 +190,7 @@ torch::Tensor TensorStore::get(const std::string& name, const std::vector<int64_
                 ", expected a floating-point dtype (F32, F16, BF16 or F64) for a float weight");
   }
   auto t = it->second->tensor(name);
+  if (!device.is_cpu()) t = t.to(device);
   return t.scalar_type() == dtype ? t : t.to(dtype);
 }
 

@@ -36,8 +36,10 @@ Transformer::Transformer(ModelConfig config, TransformerWeights weights)
     throw Error("transformer has " + std::to_string(weights_.layers.size()) +
                 " layers of weights, config says " + std::to_string(config_.num_hidden_layers));
   }
-  inv_freq_ = rope_inverse_frequencies(config_);
+  // Computed in float32 on the CPU, as the references do, then moved to the weights' device.
+  inv_freq_ = rope_inverse_frequencies(config_).to(device());
   local_inv_freq_ = local_rope_inverse_frequencies(config_);
+  if (local_inv_freq_.defined()) local_inv_freq_ = local_inv_freq_.to(device());
   if (config_.scale_embeddings) {
     // Gemma multiplies by sqrt(hidden) as a tensor of the compute dtype: rounded to it first.
     const double root = std::sqrt(static_cast<double>(config_.hidden_size));
@@ -55,7 +57,7 @@ torch::Tensor Transformer::embed(const torch::Tensor& ids) const {
                   std::to_string(config_.vocab_size));
     }
   }
-  return torch::embedding(weights_.embed_tokens, ids);  // (B, T, D)
+  return torch::embedding(weights_.embed_tokens, ids.to(device()));  // (B, T, D)
 }
 
 torch::Tensor Transformer::forward(const torch::Tensor& ids, const ForwardOptions& options) const {
@@ -67,7 +69,7 @@ namespace {
 // (T) positions -> cos, sin of shape (T, rd) for the rotate-half layout.
 std::pair<torch::Tensor, torch::Tensor> rotary_tables(const torch::Tensor& inv_freq, int64_t past, int64_t length,
                                                       torch::ScalarType dtype) {
-  auto positions = torch::arange(past, past + length, torch::kFloat32);  // (T)
+  auto positions = torch::arange(past, past + length, inv_freq.options());  // (T) float32
   auto freqs = torch::outer(positions, inv_freq);                         // (T, rd/2)
   auto angles = torch::cat({freqs, freqs}, -1);                           // (T, rd)
   return {angles.cos().to(dtype), angles.sin().to(dtype)};
@@ -77,8 +79,9 @@ std::pair<torch::Tensor, torch::Tensor> rotary_tables(const torch::Tensor& inv_f
 
 std::pair<Transformer::PositionTables, Transformer::PositionTables> Transformer::position_tables(
     int64_t past, int64_t length) const {
-  auto query = torch::arange(past, past + length, torch::kInt64).unsqueeze(1);  // (T, 1)
-  auto key = torch::arange(0, past + length, torch::kInt64).unsqueeze(0);       // (1, S)
+  const auto positions = torch::TensorOptions().dtype(torch::kInt64).device(device());
+  auto query = torch::arange(past, past + length, positions).unsqueeze(1);  // (T, 1)
+  auto key = torch::arange(0, past + length, positions).unsqueeze(0);       // (1, S)
   PositionTables full;
   std::tie(full.cos, full.sin) = rotary_tables(inv_freq_, past, length, dtype());
   full.blocked = key > query;  // (T, S): the future
@@ -156,7 +159,7 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
 
   if (options.edit != nullptr && options.edit->applies_to(layer)) {
     const auto& factors = options.edit->key_factors;  // (B or 1, S)
-    const auto f = factors.to(scores.scalar_type()).view({factors.size(0), 1, 1, S});
+    const auto f = factors.to(scores.device(), scores.scalar_type()).view({factors.size(0), 1, 1, S});
     // Min-shift: every score >= 0 first (the minimum runs over all S keys, before the causal
     // mask), so that a factor < 1 always lowers attention.
     if (options.edit->log_additive) {
@@ -215,7 +218,7 @@ torch::Tensor Transformer::forward_embeddings(const torch::Tensor& embeddings,
   }
 
   const auto [full_tables, sliding_tables] = position_tables(past, T);
-  auto x = embeddings.to(dtype());  // (B, T, D)
+  auto x = embeddings.to(device(), dtype());  // (B, T, D)
   if (config_.scale_embeddings) x = x * embedding_scale_;
   for (int64_t l = 0; l < config_.num_hidden_layers; ++l) {
     const LayerWeights& w = weights_.layers[static_cast<size_t>(l)];
@@ -232,7 +235,7 @@ torch::Tensor Transformer::forward_embeddings(const torch::Tensor& embeddings,
       throw Error("logit positions must lie in [" + std::to_string(past) + ", " +
                   std::to_string(past + T) + ")");
     }
-    x = x.index_select(1, relative);  // (B, n, D)
+    x = x.index_select(1, relative.to(device()));  // (B, n, D)
   }
   auto h = rms_norm(x, weights_.final_norm);
   auto logits = torch::linear(h, weights_.lm_head);  // (B, n, V)

@@ -17,7 +17,9 @@ ordered_json number_or_null(double v) { return std::isfinite(v) ? ordered_json(v
 
 std::string fixed(double v, int precision) { return std::isfinite(v) ? format_fixed(v, precision) : "–"; }
 
-int precision_of(const std::string& key) { return key == "peak_rss_mib" ? 1 : key == "seconds" ? 4 : 3; }
+int precision_of(const std::string& key) {
+  return key == "peak_rss_mib" || key == "peak_device_mib" ? 1 : key == "seconds" ? 4 : 3;
+}
 
 std::string cell(const MetricSummary& s, const std::string& key) {
   if (s.n == 0) return "–";
@@ -155,7 +157,8 @@ std::string eval_summary_markdown(const EvalReport& report) {
        "relative to the full input's. AOPC over the 10%–90% steps (ERASER). Gold metrics over records with `gold` spans: mean "
        "average precision, recall among the top G units (G = gold units), pointing game (top unit is gold). "
        "Peak RSS is the whole process's, model included"
-    << (report.peak_rss_per_record ? ", reset before each explanation.\n" : " (could not be reset between records here: a running maximum).\n");
+    << (report.peak_rss_per_record ? ", reset before each explanation" : " (could not be reset between records here: a running maximum)")
+    << "; peak device memory is libtorch's on the GPU, weights included (– on the CPU).\n";
   if (!report.failed.empty()) {
     s << "\n## Failed records\n\n| id | line | method | code | message |\n|---|---|---|---|---|\n";
     for (const auto& f : report.failed) {

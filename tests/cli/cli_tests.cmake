@@ -12,6 +12,16 @@ atman_cli_test(generate_known_good 0 "She loved to play outside"
   --stdout-file ${DATA}/stories260K_lily_60.txt -- ${ATMAN_EXE} generate --prompt ${LILY} --max-new-tokens 60)
 atman_cli_test(help_shows_defaults 0 "max-new-tokens.*60" -- ${ATMAN_EXE} generate --help)
 atman_cli_test(doctor_reports_openblas 0 "BLAS \\(sgemm_\\): +[^ ]*openblas" -- ${ATMAN_EXE} doctor)
+# --device: a malformed name is a usage error; CUDA on a libtorch without it one clear error.
+atman_cli_test(device_malformed_exits_2 2 "error: --device 'gpu': expected auto, cpu, cuda or cuda:N"
+  -- ${ATMAN_EXE} --device gpu generate --prompt hi)
+if(NOT ATMAN_WITH_CUDA)
+  atman_cli_test(device_cuda_needs_a_cuda_libtorch 1
+    "^error: --device cuda: this atman was built against a libtorch without CUDA \\([0-9.]+\\). rebuild with tools/setup.sh --torch DIR"
+    -- ${ATMAN_EXE} --device cuda explain --prompt hi --target " there")
+endif()
+atman_cli_test(doctor_reports_the_device 0 "device: +cpu \\(--device cpu\\), default dtype float32"
+  -- ${ATMAN_EXE} doctor --device cpu)
 atman_cli_test(usage_error_exits_2 2 "--no-such-flag" -- ${ATMAN_EXE} generate --prompt hi --no-such-flag)
 atman_cli_test(missing_subcommand_exits_2 2 "subcommand" -- ${ATMAN_EXE})
 atman_cli_test(missing_model_dir 1 "error: loading model '/nonexistent/model'.*does not exist"

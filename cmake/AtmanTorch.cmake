@@ -1,0 +1,37 @@
+# What the libtorch found by find_package(Torch) needs and offers:
+#   ATMAN_TORCH_IS_SYSTEM  Debian's libtorch under /usr (it reaches BLAS through libblas.so.3)
+#   ATMAN_CXX_STANDARD     17, or 20 where libtorch's headers require it (2.13 and later)
+#   ATMAN_WITH_CUDA        libtorch has CUDA; atman_cuda (INTERFACE) then links what
+#                          src/device/cuda_backend.cpp calls, and keeps libtorch_cuda loaded.
+if(TORCH_INSTALL_PREFIX MATCHES "^/usr/?$")
+  set(ATMAN_TORCH_IS_SYSTEM ON)
+else()
+  set(ATMAN_TORCH_IS_SYSTEM OFF)
+endif()
+
+set(ATMAN_CXX_STANDARD 17)
+if(DEFINED Torch_VERSION AND Torch_VERSION VERSION_GREATER_EQUAL 2.13)
+  set(ATMAN_CXX_STANDARD 20)
+endif()
+
+set(ATMAN_WITH_CUDA OFF)
+if(TARGET torch_cuda OR TARGET c10_cuda OR TORCH_CUDA_LIBRARIES)
+  set(ATMAN_WITH_CUDA ON)
+endif()
+
+add_library(atman_cuda INTERFACE)
+if(ATMAN_WITH_CUDA)
+  if(NOT TARGET CUDA::cudart)
+    find_package(CUDAToolkit REQUIRED)
+  endif()
+  find_library(ATMAN_C10_CUDA_LIBRARY c10_cuda PATHS "${TORCH_INSTALL_PREFIX}/lib" NO_DEFAULT_PATH REQUIRED)
+  find_library(ATMAN_TORCH_CUDA_LIBRARY torch_cuda PATHS "${TORCH_INSTALL_PREFIX}/lib" NO_DEFAULT_PATH REQUIRED)
+  # Nothing of ours calls into libtorch_cuda directly, yet it must load: it registers the CUDA
+  # kernels. --no-as-needed keeps the linker from dropping it.
+  target_link_libraries(atman_cuda INTERFACE CUDA::cudart ${ATMAN_C10_CUDA_LIBRARY}
+                                             "-Wl,--push-state,--no-as-needed" ${ATMAN_TORCH_CUDA_LIBRARY}
+                                             "-Wl,--pop-state")
+  target_compile_definitions(atman_cuda INTERFACE ATMAN_WITH_CUDA)
+endif()
+message(STATUS "atman: libtorch ${Torch_VERSION} at ${TORCH_INSTALL_PREFIX}, CUDA ${ATMAN_WITH_CUDA}, "
+               "C++${ATMAN_CXX_STANDARD}")
