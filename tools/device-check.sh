@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The GPU check of atman, for a machine with an NVIDIA GPU, a C++ compiler, CMake and the torch
+# Python package, and no network (what the `device` machines of this project have):
+#   1. unpacks the Debian packages of tools/device-deps.txt (fetched beforehand with
+#      tools/fetch-device-deps.sh into $ATMAN_DEBS, default .devdeps/) into a private folder,
+#   2. configures and builds atman against that torch's libtorch (CUDA),
+#   3. runs the tests labelled `cuda` (CUDA float32 equals CPU float32 on ../shared/fixtures/models;
+#      a copy in .devshared/fixtures is used when ../shared is absent),
+#   4. benchmarks `init-model --preset llama3-1b` in bfloat16 at 512 and 2048 prompt tokens, modes
+#      forward, atman, naive, ig and attattr, writing tables and JSON.
+#   tools/device-check.sh [OUTDIR]     (default device-check-out/): summary.txt (versions, test
+#   results, doctor, bench tables), build.log, ctest.log, bench-512.json, bench-2048.json
+# Each stage has a time limit; the whole run is meant to take under 8 minutes on one GPU.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=$(realpath -m "${1:-device-check-out}")
+mkdir -p "$out"
+debs=${ATMAN_DEBS:-.devdeps}
+deps=${ATMAN_DEPS_PREFIX:-/tmp/atman-deps}
+build=${ATMAN_DEVICE_BUILD:-build-device}
+t0=$(date +%s)
+say() { echo "[device-check +$(($(date +%s) - t0))s] $*" | tee -a "$out/summary.txt"; }
+fail() { say "FAILED: $*"; exit 1; }
+
+say "machine: $(nproc) cores; $(nvidia-smi -L 2>/dev/null | head -1)"
+python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())' \
+  2>&1 | tee -a "$out/summary.txt"
+command -v g++ >/dev/null || fail "no g++ on this machine"
+say "$(g++ --version | head -1); $(cmake --version | head -1)"
+
+# 1. Debian packages, unpacked privately (dpkg -x into / could replace the system's own copies).
+ls "$debs"/*.deb >/dev/null 2>&1 || fail "no .deb files in $debs (run tools/fetch-device-deps.sh where apt works)"
+mkdir -p "$deps"
+for f in "$debs"/*.deb; do dpkg -x "$f" "$deps" || fail "dpkg -x $f"; done
+# Their .pc files say prefix=/usr: point them at the unpacked copy.
+sed -i "s|^prefix=/usr\$|prefix=$deps/usr|" "$deps"/usr/lib/x86_64-linux-gnu/pkgconfig/*.pc "$deps"/usr/share/pkgconfig/*.pc 2>/dev/null
+export PKG_CONFIG_PATH="$deps/usr/lib/x86_64-linux-gnu/pkgconfig:$deps/usr/share/pkgconfig"
+export LD_LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+pkg_config=$(command -v pkg-config || echo "$deps/usr/bin/pkgconf")
+[[ -x /usr/local/cuda/bin/nvcc ]] && export PATH="$PATH:/usr/local/cuda/bin"
+
+# 2. Configure and build against the torch Python package. PyTorch ships its own fmt (a newer
+# one) among its headers: src/CMakeLists.txt puts spdlog's folder first so that spdlog gets its own.
+torch_cmake=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)') || fail "python3 has no torch"
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+say "configuring against $torch_cmake"
+timeout 180 cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+  -DTorch_DIR="$torch_cmake/Torch" -DCMAKE_PREFIX_PATH="$deps/usr" -DPKG_CONFIG_EXECUTABLE="$pkg_config" \
+  >"$out/configure.log" 2>&1 || { tail -40 "$out/configure.log"; fail "configure (see configure.log)"; }
+grep "atman: libtorch" "$out/configure.log" | tee -a "$out/summary.txt"
+rm -f "$out/configure.log"
+say "building"
+timeout 420 cmake --build "$build" -j "$(nproc)" --target atman atman_cuda_tests >"$out/build.log" 2>&1 ||
+  { grep -m 20 -B2 -A6 "error" "$out/build.log" | head -80; fail "build (see build.log)"; }
+atman="$build/atman"
+say "built $atman"
+"$atman" --device cuda doctor 2>&1 | tee -a "$out/summary.txt"
+
+# 3. The cuda-labelled tests, against the fixtures beside the checkout.
+if [[ ! -d ../shared/fixtures/models && -d .devshared/fixtures/models ]]; then
+  mkdir -p ../shared && cp -r .devshared/fixtures ../shared/
+fi
+say "cuda tests"
+timeout 240 ctest --test-dir "$build" -L cuda --output-on-failure -V >"$out/ctest.log" 2>&1
+tests_rc=$?
+grep -E "tests passed|tests failed|\[cuda |\*\*\*Failed|Skipped|Failure" "$out/ctest.log" | tee -a "$out/summary.txt"
+
+# 4. Benchmarks on a 1B model in bfloat16.
+model=/tmp/atman-llama3-1b
+say "writing llama3-1b (bfloat16) to $model"
+timeout 120 "$atman" init-model --preset llama3-1b --dtype bfloat16 --out "$model" --overwrite >"$out/init.log" 2>&1 ||
+  fail "init-model (see init.log)"
+rm -f "$out/init.log"
+# Each bench gets what is left of ATMAN_DEVICE_CHECK_SECONDS (default 560) since the start.
+deadline=$((t0 + ${ATMAN_DEVICE_CHECK_SECONDS:-560}))
+for tokens in ${ATMAN_DEVICE_BENCH_TOKENS:-512 2048}; do
+  left=$((deadline - $(date +%s)))
+  ((left > 20)) || { say "no time left for the bench at $tokens tokens"; break; }
+  say "bench at $tokens prompt tokens (limit ${left}s)"
+  timeout "$left" "$atman" --device cuda bench --model "$model" --dtype bfloat16 --prompt-tokens "$tokens" \
+    --modes "${ATMAN_DEVICE_BENCH_MODES:-forward,atman,naive,ig,attattr}" --gradient-batch-size 2 --repeats 3 \
+    --json-file "$out/bench-$tokens.json" 2>&1 | tee -a "$out/summary.txt"
+done
+say "done (cuda tests exit $tests_rc)"
+exit "$tests_rc"
