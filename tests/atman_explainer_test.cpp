@@ -215,11 +215,36 @@ TEST_F(AtmanExplainerTest, ContrastIsExactlyZeroAgainstItselfAndNegatesWhenSwapp
     largest = std::max(largest, std::abs(forward.total[u]));
   }
   EXPECT_GT(largest, 1e-3);
-  // Σ target rows − Σ foil rows: the plain explanations' totals subtracted.
+  // Σ target rows − Σ foil rows: the plain explanations' totals subtracted (the shared passes
+  // batch rows differently, so only rounding may differ).
   const Explanation target_only = explain(model, input, {}, method), foil_only = explain(model, foil, {}, method);
   for (size_t u = 0; u < forward.total.size(); ++u) {
-    EXPECT_NEAR(forward.total[u], target_only.total[u] - foil_only.total[u], 1e-12);
+    EXPECT_NEAR(forward.total[u], target_only.total[u] - foil_only.total[u], 1e-5);
   }
+}
+
+// Target and foil share the prompt: each unit's two rows run in the same passes (padded to the
+// longer sequence), with the values of two separate explanations and fewer passes.
+TEST_F(AtmanExplainerTest, ContrastRunsTargetAndFoilInSharedPasses) {
+  AtmanOptions atman;  // conceptual co-suppression on: the rows differ over the continuations
+  atman.batch_size = 3;
+  const ExplainInput foil = make_explain_input(model, "The cat sat on the mat. The dog ran.", " A mat sat on the dog");
+  ASSERT_NE(foil.target_length(), input.target_length());
+  AtmanStats fused, target_stats, foil_stats;
+  const Explanation both = explain_atman_contrast(model, input, foil, {}, atman, &fused);
+  const Explanation target_only = explain_atman(model, input, {}, atman, &target_stats);
+  const Explanation foil_only = explain_atman(model, foil, {}, atman, &foil_stats);
+  ASSERT_TRUE(both.contrast.has_value());
+  EXPECT_LE(max_abs_diff(both.relevance, target_only.relevance), 1e-5);
+  EXPECT_LE(max_abs_diff(both.contrast->relevance, foil_only.relevance), 1e-5);
+  EXPECT_EQ(both.baseline_logprobs, target_only.baseline_logprobs);
+  EXPECT_EQ(both.contrast->baseline_logprobs, foil_only.baseline_logprobs);
+  EXPECT_EQ(fused.rows, target_stats.rows + foil_stats.rows);
+  EXPECT_LT(fused.forward_passes, target_stats.forward_passes + foil_stats.forward_passes);
+  // The naive reference mode batches the same way.
+  atman.naive = true;
+  const Explanation naive = explain_atman_contrast(model, input, foil, {}, atman);
+  EXPECT_LE(max_abs_diff(naive.contrast->relevance, foil_only.relevance), 1e-5);
 }
 
 TEST_F(AtmanExplainerTest, OptionsAreValidated) {

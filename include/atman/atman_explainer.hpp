@@ -27,7 +27,7 @@ struct AtmanOptions {
 
 // Counters of the work done, for logs and benchmarks.
 struct AtmanStats {
-  int64_t rows = 0;            // suppression rows (units)
+  int64_t rows = 0;            // suppression rows (units, times 2 with a foil)
   int64_t forward_passes = 0;  // batched passes, baseline included
   int64_t batch_size = 0;      // rows per pass used
   int64_t positions_computed = 0;  // Σ over rows of positions recomputed
@@ -37,6 +37,14 @@ struct AtmanStats {
 Explanation explain_atman(const Model& model, const ExplainInput& input,
                           const ExplainOptions& options, const AtmanOptions& atman,
                           AtmanStats* stats = nullptr);
+
+// A contrast (DESIGN: ΔCE_target − ΔCE_foil): the explanation of `input` with `contrast` filled
+// in for `foil`. Both share the prompt, so every unit's target row and foil row run in the same
+// batched passes from the prompt's cached keys and values; a foil equal to the target is
+// computed once. Throws as require_contrastable() does.
+Explanation explain_atman_contrast(const Model& model, const ExplainInput& input, const ExplainInput& foil,
+                                   const ExplainOptions& options, const AtmanOptions& atman,
+                                   AtmanStats* stats = nullptr);
 
 // Estimated peak activation bytes of one row recomputing `tail` positions of a `length`-token
 // sequence and projecting `logit_positions` of them to the vocabulary (float32).

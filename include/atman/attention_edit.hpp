@@ -18,6 +18,10 @@ struct AttentionEdit {
   // Which layers apply the edit: empty means every layer, otherwise one flag per layer.
   std::vector<bool> layers;
   bool log_additive = false;  // s + log f instead of (s − min s) · f
+  // (B) int64: how many keys of each row are its own sequence's, the rest padding after it (rows
+  // of sequences of different lengths in one pass). The minimum of a row runs over its own keys
+  // only. Undefined: every key is real.
+  torch::Tensor key_lengths{};
 
   bool active() const { return key_factors.defined(); }
   bool applies_to(int64_t layer) const {

@@ -48,6 +48,11 @@ torch::Tensor target_log_probs(const torch::Tensor& logits, const torch::Tensor&
 // Forward options asking only for the logits that predict the targets: positions P−1 .. P+N−2.
 ForwardOptions target_logit_options(const ExplainInput& input);
 
+// A contrast needs the target and the foil to share the prompt's tokens and the units over them:
+// throws naming the problem otherwise (the prompt's last token split differently, or
+// --explain-target, whose units would differ).
+void require_contrastable(const ExplainInput& input, const ExplainInput& foil, bool explain_target);
+
 // Tokenizes prompt + target as one text, so the target is split exactly as the model would
 // read it after the prompt (" Tom" stays "▁T" "om", not a lone "▁" then "Tom"). When a token
 // straddles the prompt/target boundary the two are tokenized separately instead. Throws

@@ -73,9 +73,217 @@ std::vector<int64_t> parse_layer_list(const std::string& text, int64_t num_layer
   return layers;
 }
 
-Explanation explain_atman(const Model& model, const ExplainInput& input,
-                          const ExplainOptions& options, const AtmanOptions& atman,
-                          AtmanStats* stats) {
+namespace {
+
+// One sequence AtMan perturbs: the prompt and one continuation (the target, or a contrast's
+// foil). Sequences explained together share the prompt, so rows of all of them run in the same
+// passes, from the prompt's cached keys and values.
+struct Sequence {
+  const ExplainInput* input = nullptr;
+  int64_t length = 0, targets = 0;  // T, N
+  torch::Tensor ids;                // (T) int64, CPU
+  torch::Tensor rows;               // (U, T) float32, CPU: each unit's factors
+  torch::Tensor first;              // (U) int64, CPU: each row's first edited position
+  torch::Tensor baseline_ce;        // (N) float32, on the model's device
+};
+
+// A suppression row of one sequence, and the position its pass starts from.
+struct Row {
+  int64_t start, unit, sequence;
+};
+
+std::vector<int64_t> to_vector(const torch::Tensor& t) {
+  const auto c = t.to(torch::kCPU, torch::kInt64).contiguous();
+  return {c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel()};
+}
+
+// (N_s, U) float64 relevance of each sequence, on the CPU. `cache` holds the baseline keys and
+// values of sequence 0; all sequences share its first `shared` positions.
+std::vector<torch::Tensor> perturbed_passes(const Model& model, const std::vector<Sequence>& sequences,
+                                            int64_t first_logit, int64_t shared, const KVCache& cache,
+                                            const AtmanOptions& atman, AttentionEdit& edit, AtmanStats& counted) {
+  const auto& config = model.transformer.config();
+  const torch::Device device = model.transformer.device();
+  const auto S = static_cast<int64_t>(sequences.size());
+  const int64_t U = sequences.front().rows.size(0);
+  int64_t T_max = 0, N_max = 0;
+  for (const auto& q : sequences) {
+    T_max = std::max(T_max, q.length);
+    N_max = std::max(N_max, q.targets);
+  }
+  // Padded per-sequence tables, so that a batch gathers its rows' ids, factors, targets and
+  // baselines with one index_select each. Padding (after each sequence's end) is never attended
+  // to by real positions (causal mask), and its logits are never read.
+  auto ids = torch::zeros({S, T_max}, torch::kInt64);                 // (S, T_max)
+  auto factors = torch::ones({S, U, T_max}, torch::kFloat32);         // (S, U, T_max)
+  auto targets = torch::zeros({S, N_max}, torch::kInt64);             // (S, N_max)
+  auto baseline = torch::zeros({S, N_max}, sequences.front().baseline_ce.options());  // (S, N_max)
+  std::vector<torch::Tensor> relevance;
+  for (int64_t q = 0; q < S; ++q) {
+    const auto& seq = sequences[static_cast<size_t>(q)];
+    ids[q].narrow(0, 0, seq.length).copy_(seq.ids);
+    ids[q].narrow(0, seq.length, T_max - seq.length).fill_(seq.ids[seq.length - 1]);
+    factors[q].narrow(1, 0, seq.length).copy_(seq.rows);
+    targets[q].narrow(0, 0, seq.targets).copy_(seq.input->target_ids());
+    baseline[q].narrow(0, 0, seq.targets).copy_(seq.baseline_ce);
+    relevance.push_back(torch::zeros({seq.targets, U}, torch::TensorOptions().dtype(torch::kFloat64).device(device)));
+  }
+  factors = factors.view({S * U, T_max});
+
+  // Rows sorted by where their pass starts: a batch then shares one cached prefix, the positions
+  // before its earliest row's first edit, and recomputes only the rest. Rows of several sequences
+  // start no later than the shared prompt. Ties go by unit, then by the sequence's ids, so that
+  // the order (and every rounding) does not depend on which sequence is the target.
+  std::vector<std::vector<int64_t>> ids_of;
+  for (const auto& q : sequences) ids_of.push_back(to_vector(q.ids));
+  std::vector<Row> rows;
+  for (int64_t q = 0; q < S; ++q) {
+    const auto first = to_vector(sequences[static_cast<size_t>(q)].first);
+    for (int64_t u = 0; u < U; ++u) {
+      // A row that edits nothing (factor 1 everywhere) leaves every position as it was: its
+      // relevance is exactly 0, and a pass over zero positions has no memory to budget.
+      if (first[static_cast<size_t>(u)] >= sequences[static_cast<size_t>(q)].length) continue;
+      rows.push_back({atman.naive ? 0 : std::min(first[static_cast<size_t>(u)], shared), u, q});
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
+    if (a.start != b.start) return a.start < b.start;
+    if (a.unit != b.unit) return a.unit < b.unit;
+    return ids_of[static_cast<size_t>(a.sequence)] < ids_of[static_cast<size_t>(b.sequence)];
+  });
+  std::vector<int64_t> first_of(static_cast<size_t>(S * U));
+  for (int64_t q = 0; q < S; ++q) {
+    const auto first = to_vector(sequences[static_cast<size_t>(q)].first);
+    std::copy(first.begin(), first.end(), first_of.begin() + q * U);
+  }
+  const int64_t budget =
+      atman.max_memory_bytes > 0 ? atman.max_memory_bytes : default_memory_budget(config, T_max, device);
+
+  const auto R = static_cast<int64_t>(rows.size());
+  for (int64_t begin = 0, B = 0; begin < R; begin += B) {
+    // The batch starts at its earliest row's start; rows further along the order start later,
+    // so later batches recompute less and fit more rows in the budget.
+    const int64_t start = rows[static_cast<size_t>(begin)].start;
+    B = atman.batch_size;
+    if (B <= 0) {
+      const int64_t logits = atman.naive ? T_max : std::min(N_max, T_max - start);
+      B = std::max<int64_t>(1, budget / atman_row_bytes(config, T_max, T_max - start, logits));
+    }
+    B = std::min(B, R - begin);
+    counted.batch_size = std::max(counted.batch_size, B);
+    std::vector<int64_t> sequence_of(static_cast<size_t>(B)), row_of(static_cast<size_t>(B)), first(static_cast<size_t>(B));
+    int64_t end_position = 0, N_batch = 0;  // the longest sequence of the batch, its targets
+    for (int64_t b = 0; b < B; ++b) {
+      const Row& r = rows[static_cast<size_t>(begin + b)];
+      sequence_of[static_cast<size_t>(b)] = r.sequence;
+      row_of[static_cast<size_t>(b)] = r.sequence * U + r.unit;
+      first[static_cast<size_t>(b)] = first_of[static_cast<size_t>(r.sequence * U + r.unit)];
+      end_position = std::max(end_position, sequences[static_cast<size_t>(r.sequence)].length);
+      N_batch = std::max(N_batch, sequences[static_cast<size_t>(r.sequence)].targets);
+    }
+    // Target tokens predicted before `start` cannot change: their relevance stays 0.
+    const int64_t logit_from = std::max(first_logit, start);
+    if (logit_from > first_logit + N_batch - 1) continue;
+    const int64_t L = end_position - start;  // positions recomputed per row
+    const auto sequence_index = torch::tensor(sequence_of, torch::kInt64);  // (B)
+
+    KVCache prefix = cache.prefix(start);
+    ForwardOptions perturbed;
+    perturbed.cache = &prefix;
+    perturbed.append_to_cache = false;
+    edit.key_factors = factors.index_select(0, torch::tensor(row_of, torch::kInt64))
+                           .narrow(1, 0, end_position)
+                           .to(device);  // (B, end_position)
+    // Rows shorter than the batch's longest are padded: their minimum must skip the padding.
+    std::vector<int64_t> lengths;
+    for (int64_t q : sequence_of) lengths.push_back(sequences[static_cast<size_t>(q)].length);
+    const bool padded = std::any_of(lengths.begin(), lengths.end(), [&](int64_t l) { return l != end_position; });
+    edit.key_lengths = padded ? torch::tensor(lengths, torch::kInt64).to(device) : torch::Tensor();  // (B)
+    perturbed.edit = &edit;
+    if (!atman.naive) perturbed.logit_positions = torch::arange(logit_from, first_logit + N_batch, torch::kInt64);
+    const auto tail = ids.index_select(0, sequence_index).narrow(1, start, L);  // (B, L)
+    auto logits = model.transformer.forward(tail, perturbed);                    // (B, n, V)
+    if (atman.naive) logits = logits.narrow(1, logit_from, first_logit + N_batch - logit_from);
+    const int64_t t0 = logit_from - first_logit, n = N_batch - t0;
+    const auto wanted = targets.index_select(0, sequence_index).narrow(1, t0, n).to(device);  // (B, n)
+    const auto ce = -torch::log_softmax(logits, -1).gather(2, wanted.unsqueeze(2)).squeeze(2);  // (B, n)
+    const auto sequence_on_device = sequence_index.to(device);
+    auto delta = (ce - baseline.index_select(0, sequence_on_device).narrow(1, t0, n)).to(torch::kFloat64);  // (B, n)
+    // A target token predicted before a row's own first edited position cannot change (causal
+    // mask): its relevance is exactly 0, not the rounding noise of a recomputation.
+    const auto predicted_at = torch::arange(logit_from, logit_from + n, wanted.options()).unsqueeze(0);  // (1, n)
+    delta.masked_fill_(predicted_at < torch::tensor(first, torch::kInt64).to(device).unsqueeze(1), 0.0);
+    for (int64_t q = 0; q < S; ++q) {
+      const int64_t own = sequences[static_cast<size_t>(q)].targets - t0;
+      std::vector<int64_t> in_batch, units;
+      for (int64_t b = 0; b < B; ++b) {
+        if (sequence_of[static_cast<size_t>(b)] != q) continue;
+        in_batch.push_back(b);
+        units.push_back(rows[static_cast<size_t>(begin + b)].unit);
+      }
+      if (in_batch.empty() || own <= 0) continue;
+      const auto mine = delta.index_select(0, torch::tensor(in_batch, torch::kInt64).to(device)).narrow(1, 0, own);
+      relevance[static_cast<size_t>(q)].narrow(0, t0, own).index_copy_(1, torch::tensor(units, torch::kInt64).to(device), mine.t());
+    }
+    counted.forward_passes += 1;
+    counted.positions_computed += B * L;
+    counted.flops += forward_flops(config, B, L, start, atman.naive ? L : n);
+  }
+  for (auto& r : relevance) r = r.to(torch::kCPU);  // the one wait for the device
+  return relevance;
+}
+
+// The sequence of `input`: its ids, suppression rows over `units`, and its baseline pass (which
+// fills `cache` when given).
+Sequence prepare_sequence(const Model& model, const ExplainInput& input, const std::vector<Unit>& units,
+                          const AtmanOptions& atman, KVCache* cache) {
+  Sequence q;
+  q.input = &input;
+  q.length = input.input_length();
+  q.targets = input.target_length();
+  q.ids = input.input_ids();  // (T)
+  const int64_t first_logit = input.prompt_length() - 1;  // logits at P−1 .. P+N−2 predict the target
+  ForwardOptions baseline;
+  baseline.cache = cache;
+  baseline.logit_positions = torch::arange(first_logit, first_logit + q.targets, torch::kInt64);
+  const auto ids = q.ids.unsqueeze(0);  // (1, T)
+  q.baseline_ce = -target_log_probs(model.transformer.forward(ids, baseline), input.target_ids())[0];  // (N)
+  const auto embeddings = model.transformer.embed(ids)[0];                                           // (T, D)
+  q.rows = suppression_rows(units, embeddings, atman.suppression);                                 // (U, T)
+  q.first = first_suppressed_positions(q.rows);                                                    // (U)
+  return q;
+}
+
+std::vector<std::vector<double>> to_rows(const torch::Tensor& relevance) {
+  const auto r = relevance.accessor<double, 2>();
+  std::vector<std::vector<double>> out(static_cast<size_t>(relevance.size(0)),
+                                       std::vector<double>(static_cast<size_t>(relevance.size(1))));
+  for (int64_t t = 0; t < relevance.size(0); ++t) {
+    for (int64_t u = 0; u < relevance.size(1); ++u) out[static_cast<size_t>(t)][static_cast<size_t>(u)] = r[t][u];
+  }
+  return out;
+}
+
+std::vector<double> logprobs(const Sequence& q) {
+  const auto ce = q.baseline_ce.to(torch::kCPU, torch::kFloat64).contiguous();
+  std::vector<double> out;
+  for (int64_t t = 0; t < q.targets; ++t) out.push_back(-ce.data_ptr<double>()[t]);
+  return out;
+}
+
+AttentionEdit make_edit(const ModelConfig& config, const AtmanOptions& atman) {
+  AttentionEdit edit;
+  edit.log_additive = atman.suppression.mode == SuppressionMode::kLogAdditive;
+  if (!atman.layers.empty()) {
+    edit.layers.assign(static_cast<size_t>(config.num_hidden_layers), false);
+    for (int64_t l : atman.layers) edit.layers[static_cast<size_t>(l)] = true;
+  }
+  return edit;
+}
+
+// The explanation of `input` (and, with a foil, of the foil in the same passes).
+Explanation explain_sequences(const Model& model, const ExplainInput& input, const ExplainInput* foil,
+                              const ExplainOptions& options, const AtmanOptions& atman, AtmanStats* stats) {
   const auto& config = model.transformer.config();
   atman.validate(config);
   torch::InferenceMode inference;
@@ -86,101 +294,35 @@ Explanation explain_atman(const Model& model, const ExplainInput& input,
   e.model_config_hash = model_config_hash(model.dir);
   e.input = input;
   e.units = build_units(input, options.units);
-
-  const int64_t P = input.prompt_length(), N = input.target_length(), T = input.input_length();
   const int64_t U = static_cast<int64_t>(e.units.size());
-  // Ids and the suppression plan stay on the CPU (the transformer checks and moves ids itself);
-  // everything computed per row stays on the model's device until the end, so a GPU never
-  // waits for the host inside the loop.
-  const torch::Device device = model.transformer.device();
-  const auto ids = input.input_ids().unsqueeze(0);  // (1, T)
-  const auto targets = input.target_ids().to(device);  // (N)
-  const int64_t first_logit = P - 1;                 // logits at P−1 .. P+N−2 predict the target
+  const int64_t P = input.prompt_length();
 
-  // Baseline pass: keeps every position's keys/values for the perturbed passes to reuse.
-  KVCache baseline_cache;
-  ForwardOptions baseline;
-  baseline.cache = &baseline_cache;
-  baseline.logit_positions = torch::arange(first_logit, first_logit + N, torch::kInt64);
-  const auto baseline_ce = -target_log_probs(model.transformer.forward(ids, baseline), targets)[0];  // (N)
-
-  AttentionEdit edit;
-  edit.log_additive = atman.suppression.mode == SuppressionMode::kLogAdditive;
-  if (!atman.layers.empty()) {
-    edit.layers.assign(static_cast<size_t>(config.num_hidden_layers), false);
-    for (int64_t l : atman.layers) edit.layers[static_cast<size_t>(l)] = true;
+  // The baseline pass of the target keeps every position's keys/values for the perturbed passes.
+  KVCache cache;
+  std::vector<Sequence> sequences{prepare_sequence(model, input, e.units, atman, &cache)};
+  // A foil equal to the target is the same computation: it is done once (relevance exactly 0).
+  const bool foil_is_target = foil != nullptr && foil->input_ids().equal(input.input_ids());
+  if (foil != nullptr && !foil_is_target) sequences.push_back(prepare_sequence(model, *foil, e.units, atman, nullptr));
+  AtmanStats counted{U * static_cast<int64_t>(sequences.size()), static_cast<int64_t>(sequences.size()), 0, 0, 0};
+  for (const auto& q : sequences) {
+    counted.positions_computed += q.length;
+    counted.flops += forward_flops(config, 1, q.length, 0, q.targets);
   }
-  const auto embeddings = model.transformer.embed(ids)[0];  // (T, D)
-  const auto rows = suppression_rows(e.units, embeddings, atman.suppression);  // (U, T)
-  // Rows sorted by their first suppressed position: a batch then shares one cached prefix,
-  // the positions before its earliest suppression, and recomputes only the rest.
-  const auto first = first_suppressed_positions(rows);  // (U)
-  const auto order = std::get<1>(first.sort(/*stable=*/true, 0, false));
-  const auto first_on_device = first.to(device);         // (U)
-  const int64_t budget =
-      atman.max_memory_bytes > 0 ? atman.max_memory_bytes : default_memory_budget(config, T, device);
-
-  auto relevance = torch::zeros({N, U}, torch::TensorOptions().dtype(torch::kFloat64).device(device));  // (N, U)
-  AtmanStats counted{U, 1, 0, T, forward_flops(config, 1, T, 0, N)};
-  for (int64_t begin = 0, B = 0; begin < U; begin += B) {
-    // The batch starts at its earliest row's first suppressed position; rows further along the
-    // order start later, so later batches recompute less and fit more rows in the budget.
-    const int64_t start = atman.naive ? 0 : first[order[begin]].item<int64_t>();
-    // Rows in order suppress nothing from here on (factor 1 leaves every position as it is):
-    // their relevance is exactly 0, and a pass over zero positions has no memory to budget.
-    if (start >= T) break;
-    B = atman.batch_size;
-    if (B <= 0) {
-      const int64_t logits = atman.naive ? T : std::min(N, T - start);
-      B = std::max<int64_t>(1, budget / atman_row_bytes(config, T, T - start, logits));
-    }
-    B = std::min(B, U - begin);
-    counted.batch_size = std::max(counted.batch_size, B);
-    const auto chosen = order.narrow(0, begin, B);  // (B) on the CPU
-    const auto chosen_on_device = chosen.to(device);  // (B)
-    // Target tokens predicted before `start` cannot change: their relevance stays 0.
-    const int64_t logit_from = std::max(first_logit, start);
-    if (logit_from > first_logit + N - 1) continue;
-
-    KVCache prefix = baseline_cache.prefix(start);
-    ForwardOptions perturbed;
-    perturbed.cache = &prefix;
-    perturbed.append_to_cache = false;
-    edit.key_factors = rows.index_select(0, chosen).to(device);  // (B, T)
-    perturbed.edit = &edit;
-    if (!atman.naive) {
-      perturbed.logit_positions = torch::arange(logit_from, first_logit + N, torch::kInt64);
-    }
-    auto tail = ids.narrow(1, start, T - start).expand({B, T - start});  // (B, T − start)
-    auto logits = model.transformer.forward(tail, perturbed);
-    if (atman.naive) logits = logits.narrow(1, logit_from, first_logit + N - logit_from);
-    const int64_t t0 = logit_from - first_logit;
-    auto ce = -target_log_probs(logits, targets.narrow(0, t0, N - t0));  // (B, N − t0)
-    auto delta = (ce - baseline_ce.narrow(0, t0, N - t0)).to(torch::kFloat64);  // (B, N − t0)
-    // A target token predicted before a row's own first suppressed position cannot change
-    // (causal mask): its relevance is exactly 0, not the rounding noise of a recomputation.
-    auto predicted_at = torch::arange(logit_from, first_logit + N, targets.options()).unsqueeze(0);
-    delta.masked_fill_(predicted_at < first_on_device.index_select(0, chosen_on_device).unsqueeze(1), 0.0);
-    delta = delta.t();  // (N − t0, B)
-    relevance.narrow(0, t0, N - t0).index_copy_(1, chosen_on_device, delta);
-    counted.forward_passes += 1;
-    counted.positions_computed += B * (T - start);
-    counted.flops += forward_flops(config, B, T - start, start,
-                                   atman.naive ? T : first_logit + N - logit_from);
-  }
+  AttentionEdit edit = make_edit(config, atman);
+  // Several sequences share the prompt: their passes start no later than its end.
+  const int64_t shared = sequences.size() > 1 ? P : input.input_length();
+  const auto relevance = perturbed_passes(model, sequences, P - 1, shared, cache, atman, edit, counted);
   if (stats != nullptr) *stats = counted;
-  spdlog::debug("atman: {} units, {} passes of up to {} rows, {} positions recomputed, {:.3g} GFLOP",
-                U, counted.forward_passes, counted.batch_size, counted.positions_computed, counted.flops / 1e9);
+  spdlog::debug("atman: {} units, {} sequences, {} passes of up to {} rows, {} positions recomputed, {:.3g} GFLOP", U,
+                sequences.size(), counted.forward_passes, counted.batch_size, counted.positions_computed,
+                counted.flops / 1e9);
 
-  e.relevance.assign(static_cast<size_t>(N), std::vector<double>(static_cast<size_t>(U)));
-  relevance = relevance.to(torch::kCPU);  // the one wait for the device
-  auto r = relevance.accessor<double, 2>();
-  for (int64_t t = 0; t < N; ++t) {
-    for (int64_t u = 0; u < U; ++u) e.relevance[t][u] = r[t][u];
+  e.relevance = to_rows(relevance[0]);
+  e.baseline_logprobs = logprobs(sequences[0]);
+  if (foil != nullptr) {
+    e.contrast = foil_is_target ? Contrast{*foil, e.relevance, e.baseline_logprobs}
+                                : Contrast{*foil, to_rows(relevance[1]), logprobs(sequences[1])};
   }
-  auto base = baseline_ce.to(torch::kCPU, torch::kFloat64);
-  for (int64_t t = 0; t < N; ++t) e.baseline_logprobs.push_back(-base[t].item<double>());
-
   e.params = {{"factor", atman.suppression.factor},
               {"suppression", suppression_mode_name(atman.suppression.mode)},
               {"conceptual_threshold", atman.suppression.conceptual_threshold
@@ -196,6 +338,19 @@ Explanation explain_atman(const Model& model, const ExplainInput& input,
               {"naive", atman.naive}};
   compute_totals(e, options);
   return e;
+}
+
+}  // namespace
+
+Explanation explain_atman(const Model& model, const ExplainInput& input, const ExplainOptions& options,
+                          const AtmanOptions& atman, AtmanStats* stats) {
+  return explain_sequences(model, input, nullptr, options, atman, stats);
+}
+
+Explanation explain_atman_contrast(const Model& model, const ExplainInput& input, const ExplainInput& foil,
+                                   const ExplainOptions& options, const AtmanOptions& atman, AtmanStats* stats) {
+  require_contrastable(input, foil, options.units.explain_target);
+  return explain_sequences(model, input, &foil, options, atman, stats);
 }
 
 }  // namespace atman

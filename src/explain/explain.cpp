@@ -64,18 +64,17 @@ Explanation explain(const Model& model, const ExplainInput& input, const Explain
 
 Explanation explain_contrast(const Model& model, const ExplainInput& input, const ExplainInput& foil,
                              const ExplainOptions& options, const MethodOptions& method) {
-  if (options.units.explain_target) throw Error("--contrast cannot be combined with --explain-target (units would differ)");
-  auto ids = [](const std::vector<Token>& tokens) {
-    std::vector<int64_t> out;
-    for (const auto& t : tokens) out.push_back(t.id);
-    return out;
-  };
-  if (ids(input.prompt_tokens) != ids(foil.prompt_tokens)) {
-    throw Error("the target and the foil split the prompt's last token differently; end the prompt at a word boundary");
+  require_contrastable(input, foil, options.units.explain_target);
+  Explanation e;
+  if (method.method == Method::kAtman) {
+    // Target and foil share the prompt: their rows run in the same passes.
+    e = explain_atman_contrast(model, input, foil, options, method.atman);
+    require_finite(e);
+  } else {
+    e = explain(model, input, options, method);
+    const Explanation f = explain(model, foil, options, method);
+    e.contrast = Contrast{foil, f.relevance, f.baseline_logprobs};
   }
-  Explanation e = explain(model, input, options, method);
-  const Explanation f = explain(model, foil, options, method);
-  e.contrast = Contrast{foil, f.relevance, f.baseline_logprobs};
   e.params["contrast"] = foil.target;
   compute_totals(e, options);
   return e;

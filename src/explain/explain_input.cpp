@@ -31,6 +31,18 @@ ForwardOptions target_logit_options(const ExplainInput& input) {
   return options;
 }
 
+void require_contrastable(const ExplainInput& input, const ExplainInput& foil, bool explain_target) {
+  if (explain_target) throw Error("--contrast cannot be combined with --explain-target (units would differ)");
+  auto ids = [](const std::vector<Token>& tokens) {
+    std::vector<int64_t> out;
+    for (const auto& t : tokens) out.push_back(t.id);
+    return out;
+  };
+  if (ids(input.prompt_tokens) != ids(foil.prompt_tokens)) {
+    throw Error("the target and the foil split the prompt's last token differently; end the prompt at a word boundary");
+  }
+}
+
 torch::Tensor ExplainInput::input_ids() const {
   std::vector<int64_t> ids;
   for (const auto& t : prompt_tokens) ids.push_back(t.id);

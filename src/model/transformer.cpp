@@ -165,7 +165,16 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
     if (options.edit->log_additive) {
       scores = torch::GradMode::is_enabled() ? scores + f.log() : scores.add_(f.log());
     } else {
-      const auto minimum = std::get<0>(scores.min(-1, /*keepdim=*/true));
+      // Padding after a shorter row's own keys is left out of its minimum.
+      const auto& lengths = options.edit->key_lengths;
+      const auto minimum =
+          lengths.defined()
+              ? std::get<0>(scores
+                                .masked_fill(torch::arange(S, lengths.options()).view({1, 1, 1, S}) >=
+                                                 lengths.to(scores.device()).view({-1, 1, 1, 1}),
+                                             std::numeric_limits<float>::infinity())
+                                .min(-1, /*keepdim=*/true))
+              : std::get<0>(scores.min(-1, /*keepdim=*/true));
       if (torch::GradMode::is_enabled()) {
         scores = (scores - minimum) * f;  // autograd needs the unshifted scores for min()
       } else {

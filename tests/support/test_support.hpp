@@ -77,6 +77,17 @@ inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a - b).abs().max().item<double>();
 }
 
+// Max |a − b| over two (N, U) relevance tables; infinity when their shapes differ.
+inline double max_abs_diff(const std::vector<std::vector<double>>& a, const std::vector<std::vector<double>>& b) {
+  if (a.size() != b.size()) return INFINITY;
+  double worst = 0;
+  for (size_t t = 0; t < a.size(); ++t) {
+    if (a[t].size() != b[t].size()) return INFINITY;
+    for (size_t u = 0; u < a[t].size(); ++u) worst = std::max(worst, std::abs(a[t][u] - b[t][u]));
+  }
+  return worst;
+}
+
 
 }  // namespace atman::test
 
