@@ -3,6 +3,7 @@
 // target or the model's own continuation, and an optional foil. `explain`, `batch` and `eval`
 // turn requests into inputs the same way.
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -36,8 +37,24 @@ struct PreparedInput {
   std::optional<ExplainInput> foil;
 };
 
-// Renders and tokenizes (and generates) as the request says. Throws atman::Error naming the
-// problem: a template that raises, a prompt too long for the model, an empty reply.
+// Prepares the requests of one run (a batch, an eval): renders and tokenizes (and generates) as
+// each request says. The chat template is read and parsed once, at the first chat request, and
+// rendered with each request's own variables. Throws atman::Error naming the problem: a template
+// that raises, a prompt too long for the model, an empty reply.
+class InputPreparer {
+ public:
+  explicit InputPreparer(const Model& model) : model_(model) {}
+  PreparedInput prepare(const ExplainRequest& request);
+
+ private:
+  const ChatRenderer& renderer_for(const ChatOptions& options);
+
+  const Model& model_;
+  std::optional<ChatRenderer> renderer_;
+  std::filesystem::path renderer_template_file_;  // the --chat-template it was built from
+};
+
+// One request: InputPreparer(model).prepare(request).
 PreparedInput prepare_input(const Model& model, const ExplainRequest& request);
 
 // explain(), or explain_contrast() when the request has a foil.

@@ -35,8 +35,8 @@ nlohmann::ordered_json batch_error_json(const BatchRecord& record, const RecordE
   return j;
 }
 
-nlohmann::ordered_json explain_record(const Model& model, const BatchRecord& record, const ExplainSettings& defaults,
-                                      const nlohmann::ordered_json& run_info) {
+nlohmann::ordered_json explain_record(const Model& model, InputPreparer& preparer, const BatchRecord& record,
+                                      const ExplainSettings& defaults, const nlohmann::ordered_json& run_info) {
   if (record.error) return batch_error_json(record, *record.error, run_info);
   // Each stage has its own error code, so a data set's failures can be counted by cause.
   const char* stage = "wrong_type";
@@ -49,7 +49,7 @@ nlohmann::ordered_json explain_record(const Model& model, const BatchRecord& rec
     stage = "invalid_option";
     const ResolvedSettings resolved = resolve_settings(settings, model.transformer.config().num_hidden_layers);
     stage = "invalid_input";
-    const PreparedInput prepared = prepare_input(model, request);
+    const PreparedInput prepared = preparer.prepare(request);
     stage = "explain_failed";
     return batch_result_json(record, explain_prepared(model, prepared, resolved.explain, resolved.method), run_info);
   } catch (const ChatTemplateError& e) {
@@ -66,6 +66,7 @@ BatchProgress run_batch(const Model& model, std::istream& in, std::ostream& out,
   BatchProgress progress;
   std::map<std::string, int64_t> occurrences;  // of each id so far, to skip done ones and refuse repeats
   RecordReader reader(in);
+  InputPreparer preparer(model);  // one chat template for the whole run
   for (BatchRecord record; reader.next(record, options.shard);) {
     const std::string key = id_key(record.id);
     const int64_t occurrence = ++occurrences[key];
@@ -77,7 +78,7 @@ BatchProgress run_batch(const Model& model, std::istream& in, std::ostream& out,
     if (!record.error && occurrence > 1) {
       record.error = RecordError{"duplicate_id", "id " + key + " was already used by an earlier record"};
     }
-    const auto result = explain_record(model, record, options.settings, options.run_info);
+    const auto result = explain_record(model, preparer, record, options.settings, options.run_info);
     ++(result.contains("error") ? progress.failed : progress.done);
     // replace: a message quoting broken input must not abort the run (a record's text is valid
     // UTF-8 after JSON parsing; messages are escaped where they are made).

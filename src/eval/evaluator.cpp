@@ -16,8 +16,9 @@ namespace atman {
 namespace {
 
 // One method on one record; throws with the stage's error code in `code`.
-RecordEvaluation evaluate_method(const Model& model, const BatchRecord& record, const EvalOptions& options,
-                                 const std::string& method, std::string& code, bool& peak_reset) {
+RecordEvaluation evaluate_method(const Model& model, InputPreparer& preparer, const BatchRecord& record,
+                                 const EvalOptions& options, const std::string& method, std::string& code,
+                                 bool& peak_reset) {
   code = "wrong_type";
   ExplainSettings settings = options.settings;
   settings.apply_overrides(record.fields);
@@ -33,7 +34,7 @@ RecordEvaluation evaluate_method(const Model& model, const BatchRecord& record, 
   const ResolvedSettings resolved = resolve_settings(settings, model.transformer.config().num_hidden_layers);
   if (resolved.explain.units.explain_target) throw Error("eval removes prompt units only: drop --explain-target");
   code = "invalid_input";
-  const ExplainInput input = prepare_input(model, request).input;
+  const ExplainInput input = preparer.prepare(request).input;
   std::vector<CharSpan> gold;
   if (record.fields.contains("gold")) gold = parse_gold_spans(record.fields["gold"], count_code_points(record.prompt));
 
@@ -73,6 +74,7 @@ EvalReport evaluate(const Model& model, std::istream& in, const EvalOptions& opt
   for (const auto& m : options.methods) report.methods.push_back({m, {}});
   int64_t records = 0, failed_records = 0;
   RecordReader reader(in);
+  InputPreparer preparer(model);
   for (BatchRecord record; reader.next(record);) {
     ++records;
     const int64_t line = record.line;
@@ -86,7 +88,8 @@ EvalReport evaluate(const Model& model, std::istream& in, const EvalOptions& opt
     for (auto& method : report.methods) {
       std::string code;
       try {
-        method.records.push_back(evaluate_method(model, record, options, method.method, code, report.peak_rss_per_record));
+        method.records.push_back(
+            evaluate_method(model, preparer, record, options, method.method, code, report.peak_rss_per_record));
       } catch (const c10::Error& e) {
         report.failed.push_back({record.id, line, method.method, code, std::string("libtorch: ") + e.what_without_backtrace()});
         record_failed = true;

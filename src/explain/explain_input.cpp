@@ -9,6 +9,22 @@
 namespace atman {
 namespace {
 
+// A non-empty, valid UTF-8 text; throws naming `what` ("the prompt") otherwise.
+void require_text(const std::string& text, const std::string& what) {
+  if (text.empty()) throw Error(what + " is empty");
+  require_valid_utf8(text, what);
+}
+
+// Fails before tokenizing a text that surely exceeds the model's context; `subject` says what it
+// is ("the prompt is").
+void require_within_context(const Model& model, const std::string& text, const std::string& subject) {
+  const int64_t limit = model.transformer.config().max_position_embeddings;
+  if (model.tokenizer.surely_longer_than(text, limit)) {
+    throw Error(subject + " more than " + std::to_string(limit) +
+                " tokens, longer than the model's max_position_embeddings (" + std::to_string(limit) + ")");
+  }
+}
+
 // Re-bases a token's spans by subtracting `chars` characters and `bytes` bytes.
 Token shifted(Token t, int64_t chars, int64_t bytes) {
   t.start -= chars;
@@ -69,15 +85,10 @@ ExplainInput make_explain_input(const Model& model, const std::string& prompt,
 ExplainInput make_explain_input(const Model& model, const std::string& prompt, const std::string& target,
                                 const PromptTokenization& tokenization) {
   const bool split_special = tokenization.split_special;
-  if (prompt.empty()) throw Error("the prompt is empty");
-  if (target.empty()) throw Error("the target is empty");
-  require_valid_utf8(prompt, "the prompt");
-  require_valid_utf8(target, "the target");
+  require_text(prompt, "the prompt");
+  require_text(target, "the target");
+  require_within_context(model, prompt + target, "prompt and target are together");
   const int64_t limit = model.transformer.config().max_position_embeddings;
-  if (model.tokenizer.surely_longer_than(prompt + target, limit)) {
-    throw Error("prompt and target are more than " + std::to_string(limit) +
-                " tokens together, longer than the model's max_position_embeddings (" + std::to_string(limit) + ")");
-  }
   ExplainInput in;
   in.prompt = prompt;
   in.target = target;
@@ -124,12 +135,9 @@ ExplainInput make_generated_explain_input(const Model& model, const std::string&
                                           const PromptTokenization& tokenization, int64_t max_new_tokens,
                                           const std::vector<int64_t>& stop_ids) {
   if (max_new_tokens <= 0) throw Error("--generate must be at least 1 token, got " + std::to_string(max_new_tokens));
-  if (prompt.empty()) throw Error("the prompt is empty");
-  require_valid_utf8(prompt, "the prompt");
+  require_text(prompt, "the prompt");
+  require_within_context(model, prompt, "the prompt is");
   const int64_t limit = model.transformer.config().max_position_embeddings;
-  if (model.tokenizer.surely_longer_than(prompt, limit)) {
-    throw Error("the prompt is more than " + std::to_string(limit) + " tokens, longer than the model's max_position_embeddings");
-  }
   const bool add_bos = tokenization.add_special && model.transformer.config().bos_token_id >= 0;
   ExplainInput in;
   in.prompt = prompt;

@@ -42,7 +42,20 @@ void ExplainRequest::validate() const {
   if (prompt.empty() && !has_conversation) throw Error("the prompt is empty");
 }
 
+const ChatRenderer& InputPreparer::renderer_for(const ChatOptions& options) {
+  if (!renderer_ || renderer_template_file_ != options.template_file) {
+    renderer_.emplace(ChatRenderer::for_model(model_.dir, options));
+    renderer_template_file_ = options.template_file;
+  }
+  return *renderer_;
+}
+
 PreparedInput prepare_input(const Model& model, const ExplainRequest& request) {
+  return InputPreparer(model).prepare(request);
+}
+
+PreparedInput InputPreparer::prepare(const ExplainRequest& request) {
+  const Model& model = model_;
   request.validate();
   PreparedInput out;
   if (!request.chat) {
@@ -53,9 +66,9 @@ PreparedInput prepare_input(const Model& model, const ExplainRequest& request) {
     if (!request.contrast.empty()) out.foil = make_explain_input(model, request.prompt, request.contrast, tokenization);
     return out;
   }
-  const ChatRenderer renderer = ChatRenderer::for_model(model.dir, request.chat_options);
-  const ChatPrompt chat =
-      renderer.render(request.messages.is_null() ? conversation_of(request.system, request.prompt) : request.messages);
+  const ChatRenderer& renderer = renderer_for(request.chat_options);
+  const ChatPrompt chat = renderer.render(
+      request.messages.is_null() ? conversation_of(request.system, request.prompt) : request.messages, request.chat_options);
   out.input = request.generate > 0 ? make_chat_generated_input(model, renderer, chat, request.generate, request.split_special)
                                    : make_chat_explain_input(model, chat, request.target, request.split_special);
   if (!request.contrast.empty()) out.foil = make_chat_explain_input(model, chat, request.contrast, request.split_special);
