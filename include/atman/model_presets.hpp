@@ -18,7 +18,8 @@ std::vector<std::string> preset_names();
 // Writes config.json, model.safetensors (random weights from `seed`, stored as `stored`) and the embedded
 // stories260K tokenizer.model: its 512 pieces are a prefix of the padded vocabulary, so any text
 // tokenizes, and the ids above 511 exist only as rows of the embedding and output matrices.
+// `max_positions` > 0 replaces the preset's max_position_embeddings (long-context benchmarks).
 void init_model(const std::string& preset, const std::filesystem::path& out_dir, uint64_t seed = 0,
-                torch::ScalarType stored = torch::kFloat32);
+                torch::ScalarType stored = torch::kFloat32, int64_t max_positions = 0);
 
 }  // namespace atman

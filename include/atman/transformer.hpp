@@ -62,7 +62,16 @@ struct ForwardOptions {
   // Called with each layer's attention probabilities (B, H, T, S), after softmax; what it
   // returns is used instead (same shape). AttAttr scales and differentiates them here.
   std::function<torch::Tensor(int64_t layer, const torch::Tensor& probabilities)> on_attention;
+  // Queries per attention block: a layer computes its (B, H, block, S) scores one block of
+  // queries at a time, so long sequences never hold a whole (B, H, T, S) tensor. 0 chooses
+  // blocks of at most attention_block_bytes() of float32 scores (the whole T when that fits);
+  // on_attention, which needs every probability at once, always gets one block.
+  int64_t query_block = 0;
 };
+
+// The float32 score bytes of one automatic attention block: 64 MiB on the CPU; 1 GiB on a GPU,
+// where larger kernels matter more than the memory.
+int64_t attention_block_bytes(const torch::Device& device);
 
 // Floating-point operations of one forward pass: `rows` sequences computing `new_positions`
 // each after `past` cached ones, projecting `logit_positions` of each to the vocabulary.
@@ -106,6 +115,10 @@ class Transformer {
   // come from options.cache.
   torch::Tensor attention(int64_t layer, const torch::Tensor& x, int64_t past, const PositionTables& tables,
                           const ForwardOptions& options) const;
+  // Scaled dot-product attention of queries q (B, H, Tq, hd) over keys and values (B, KVH, S, hd)
+  // with the layer's edit and `blocked` (Tq, S) -> (B, H, Tq, hd); one block of attention().
+  torch::Tensor attend(int64_t layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                       const torch::Tensor& blocked, const ForwardOptions& options) const;
   torch::Tensor feed_forward(const LayerWeights& w, const torch::Tensor& x) const;
   // RMSNorm scaled by (config.norm_offset + weight); `x` unchanged where `weight` is undefined
   // (the family has no norm there).

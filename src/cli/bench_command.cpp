@@ -33,6 +33,7 @@ namespace {
 struct BenchCommandOptions {
   ModelOptions model;
   std::string preset;
+  int64_t max_positions = 0;  // of the preset; 0 = its own
   std::vector<int64_t> prompt_tokens{256};
   int64_t target_tokens = 8;
   std::vector<std::string> modes{"forward", "atman", "naive"};
@@ -139,7 +140,7 @@ void run_bench_command(BenchCommandOptions o) {
   if (!o.preset.empty()) {
     generated = std::filesystem::temp_directory_path() / ("atman-bench-" + o.preset + "-" + std::to_string(::getpid()));
     spdlog::info("writing random-weight preset {} to {}", o.preset, generated.string());
-    init_model(o.preset, generated);
+    init_model(o.preset, generated, 0, torch::kFloat32, o.max_positions);
     model_dir = generated.string();
   }
   struct Cleanup {
@@ -286,6 +287,9 @@ void setup_bench(CLI::App& app) {
   auto* cmd = app.add_subcommand("bench", "Measure explanation time, FLOP/s and peak memory against a plain forward pass");
   add_model_options(cmd, o->model);
   cmd->add_option("--preset", o->preset, "benchmark a random-weight preset (tiny, llama-25m, llama-110m, llama3-1b) instead of --model");
+  cmd->add_option("--max-positions", o->max_positions, "context length of the preset; 0 = the preset's own")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--prompt-tokens", o->prompt_tokens, "synthetic prompt length(s), BOS included, e.g. 64,128,256,512")
       ->delimiter(',')->capture_default_str();
   cmd->add_option("--target-tokens", o->target_tokens, "synthetic target length")->capture_default_str();

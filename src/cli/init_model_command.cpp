@@ -15,6 +15,7 @@ struct InitModelOptions {
   std::string out;
   uint64_t seed = 0;
   std::string dtype = "float32";
+  int64_t max_positions = 0;
   bool overwrite = false;
 };
 
@@ -28,7 +29,7 @@ void run_init_model(const InitModelOptions& o) {
   if (std::filesystem::is_directory(o.out, ec) && !std::filesystem::is_empty(o.out, ec) && !o.overwrite) {
     throw Error("--out '" + o.out + "' is not empty: pass --overwrite to replace the model in it");
   }
-  init_model(o.preset, o.out, o.seed, parse_dtype(o.dtype));
+  init_model(o.preset, o.out, o.seed, parse_dtype(o.dtype), o.max_positions);
   spdlog::info("wrote random-weight preset {} to {}", o.preset, o.out);
 }
 
@@ -43,6 +44,9 @@ void setup_init_model(CLI::App& app) {
   cmd->add_option("--dtype", o->dtype, "dtype the weights are stored as (bfloat16 halves a GPU benchmark's loading)")
       ->capture_default_str()
       ->check(CLI::IsMember({"float32", "bfloat16", "float16"}));
+  cmd->add_option("--max-positions", o->max_positions, "context length (max_position_embeddings); 0 = the preset's")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--overwrite", o->overwrite, "write into a non-empty directory, replacing its model files");
   cmd->callback([o] { run_init_model(*o); });
 }

@@ -59,8 +59,10 @@ ModelConfig preset_config(const std::string& name) {
 }
 
 void init_model(const std::string& preset, const std::filesystem::path& out_dir, uint64_t seed,
-                torch::ScalarType stored) {
-  const ModelConfig config = preset_config(preset);
+                torch::ScalarType stored, int64_t max_positions) {
+  ModelConfig config = preset_config(preset);
+  if (max_positions < 0) throw Error("--max-positions must be positive, got " + std::to_string(max_positions));
+  if (max_positions > 0) config.max_position_embeddings = max_positions;
   SaveOptions save;
   save.dtype = stored;
   save_checkpoint(out_dir, config, random_weights(config, seed), save);

@@ -115,7 +115,7 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
   const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
   const int64_t B = x.size(0), T = x.size(1);
   const int64_t H = config_.num_attention_heads, KVH = config_.num_key_value_heads;
-  const int64_t G = config_.query_groups(), hd = config_.head_dim;
+  const int64_t hd = config_.head_dim;
   const int64_t S = past + T;
 
   // Undefined biases and norms are absent in the family (torch::linear takes no bias then).
@@ -149,6 +149,27 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
     options.cache->values[static_cast<size_t>(layer)] = v;
   }
 
+  // One block of queries at a time when the scores of all of them would be large: every row's
+  // scores, edit and softmax involve only that row, so the blocks compute exactly the same values.
+  int64_t block = options.query_block > 0 ? options.query_block
+                                          : std::max<int64_t>(1, attention_block_bytes(x.device()) / (4 * B * H * S));
+  if (options.on_attention) block = T;
+  block = std::min(block, T);
+  std::vector<torch::Tensor> blocks;
+  for (int64_t t0 = 0; t0 < T; t0 += block) {
+    const int64_t n = std::min(block, T - t0);
+    blocks.push_back(attend(layer, q.narrow(2, t0, n), k, v, tables.blocked.narrow(0, t0, n), options));
+  }
+  auto context = (blocks.size() == 1 ? blocks.front() : torch::cat(blocks, 2))  // (B, H, T, hd)
+                     .transpose(1, 2)
+                     .reshape({B, T, H * hd});
+  return torch::linear(context, w.o_proj);  // (B, T, D)
+}
+
+torch::Tensor Transformer::attend(int64_t layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                  const torch::Tensor& blocked, const ForwardOptions& options) const {
+  const int64_t B = q.size(0), H = q.size(1), T = q.size(2), hd = q.size(3);
+  const int64_t KVH = k.size(1), G = H / KVH, S = k.size(2);
   // Grouped-query attention without copying keys per query head: query head h uses key/value
   // head h / G, so the G heads of a group are stacked along the row axis.
   auto q_grouped = q.contiguous().view({B, KVH, G * T, hd});
@@ -182,15 +203,11 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
       }
     }
   }
-  scores.masked_fill_(tables.blocked, -std::numeric_limits<float>::infinity());
+  scores.masked_fill_(blocked, -std::numeric_limits<float>::infinity());
   auto probs = torch::softmax(scores, -1, torch::kFloat32).to(v.scalar_type());  // (B, H, T, S)
   if (options.on_attention) probs = options.on_attention(layer, probs);
 
-  auto context = torch::matmul(probs.view({B, KVH, G * T, S}), v)  // (B, KVH, G·T, hd)
-                     .view({B, H, T, hd})
-                     .transpose(1, 2)
-                     .reshape({B, T, H * hd});
-  return torch::linear(context, w.o_proj);  // (B, T, D)
+  return torch::matmul(probs.view({B, KVH, G * T, S}), v).view({B, H, T, hd});  // (B, H, T, hd)
 }
 
 torch::Tensor Transformer::forward_embeddings(const torch::Tensor& embeddings,
@@ -250,6 +267,10 @@ torch::Tensor Transformer::forward_embeddings(const torch::Tensor& embeddings,
   auto logits = torch::linear(h, weights_.lm_head);  // (B, n, V)
   if (const double cap = config_.final_logit_softcapping; cap > 0) logits = torch::tanh(logits / cap) * cap;
   return logits.to(torch::kFloat32);
+}
+
+int64_t attention_block_bytes(const torch::Device& device) {
+  return device.is_cuda() ? int64_t{1} << 30 : int64_t{64} << 20;
 }
 
 double forward_flops(const ModelConfig& c, int64_t rows, int64_t new_positions, int64_t past,
