@@ -135,15 +135,20 @@ std::vector<torch::Tensor> perturbed_passes(const Model& model, const std::vecto
   // start no later than the shared prompt. Ties go by unit, then by the sequence's ids, so that
   // the order (and every rounding) does not depend on which sequence is the target.
   std::vector<std::vector<int64_t>> ids_of;
-  for (const auto& q : sequences) ids_of.push_back(to_vector(q.ids));
+  std::vector<int64_t> first_of;  // (S·U): row q·U + u's first edited position
+  for (const auto& q : sequences) {
+    ids_of.push_back(to_vector(q.ids));
+    const auto first = to_vector(q.first);
+    first_of.insert(first_of.end(), first.begin(), first.end());
+  }
   std::vector<Row> rows;
   for (int64_t q = 0; q < S; ++q) {
-    const auto first = to_vector(sequences[static_cast<size_t>(q)].first);
     for (int64_t u = 0; u < U; ++u) {
+      const int64_t first = first_of[static_cast<size_t>(q * U + u)];
       // A row that edits nothing (factor 1 everywhere) leaves every position as it was: its
       // relevance is exactly 0, and a pass over zero positions has no memory to budget.
-      if (first[static_cast<size_t>(u)] >= sequences[static_cast<size_t>(q)].length) continue;
-      rows.push_back({atman.naive ? 0 : std::min(first[static_cast<size_t>(u)], shared), u, q});
+      if (first >= sequences[static_cast<size_t>(q)].length) continue;
+      rows.push_back({atman.naive ? 0 : std::min(first, shared), u, q});
     }
   }
   std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
@@ -151,11 +156,6 @@ std::vector<torch::Tensor> perturbed_passes(const Model& model, const std::vecto
     if (a.unit != b.unit) return a.unit < b.unit;
     return ids_of[static_cast<size_t>(a.sequence)] < ids_of[static_cast<size_t>(b.sequence)];
   });
-  std::vector<int64_t> first_of(static_cast<size_t>(S * U));
-  for (int64_t q = 0; q < S; ++q) {
-    const auto first = to_vector(sequences[static_cast<size_t>(q)].first);
-    std::copy(first.begin(), first.end(), first_of.begin() + q * U);
-  }
   const int64_t budget =
       atman.max_memory_bytes > 0 ? atman.max_memory_bytes : default_memory_budget(config, T_max, device);
 
@@ -171,15 +171,17 @@ std::vector<torch::Tensor> perturbed_passes(const Model& model, const std::vecto
     }
     B = std::min(B, R - begin);
     counted.batch_size = std::max(counted.batch_size, B);
-    std::vector<int64_t> sequence_of(static_cast<size_t>(B)), row_of(static_cast<size_t>(B)), first(static_cast<size_t>(B));
+    std::vector<int64_t> sequence_of, row_of, first, lengths;  // (B) each
     int64_t end_position = 0, N_batch = 0;  // the longest sequence of the batch, its targets
     for (int64_t b = 0; b < B; ++b) {
       const Row& r = rows[static_cast<size_t>(begin + b)];
-      sequence_of[static_cast<size_t>(b)] = r.sequence;
-      row_of[static_cast<size_t>(b)] = r.sequence * U + r.unit;
-      first[static_cast<size_t>(b)] = first_of[static_cast<size_t>(r.sequence * U + r.unit)];
-      end_position = std::max(end_position, sequences[static_cast<size_t>(r.sequence)].length);
-      N_batch = std::max(N_batch, sequences[static_cast<size_t>(r.sequence)].targets);
+      const Sequence& seq = sequences[static_cast<size_t>(r.sequence)];
+      sequence_of.push_back(r.sequence);
+      row_of.push_back(r.sequence * U + r.unit);
+      first.push_back(first_of[static_cast<size_t>(row_of.back())]);
+      lengths.push_back(seq.length);
+      end_position = std::max(end_position, seq.length);
+      N_batch = std::max(N_batch, seq.targets);
     }
     // Target tokens predicted before `start` cannot change: their relevance stays 0.
     const int64_t logit_from = std::max(first_logit, start);
@@ -195,8 +197,6 @@ std::vector<torch::Tensor> perturbed_passes(const Model& model, const std::vecto
                            .narrow(1, 0, end_position)
                            .to(device);  // (B, end_position)
     // Rows shorter than the batch's longest are padded: their minimum must skip the padding.
-    std::vector<int64_t> lengths;
-    for (int64_t q : sequence_of) lengths.push_back(sequences[static_cast<size_t>(q)].length);
     const bool padded = std::any_of(lengths.begin(), lengths.end(), [&](int64_t l) { return l != end_position; });
     edit.key_lengths = padded ? torch::tensor(lengths, torch::kInt64).to(device) : torch::Tensor();  // (B)
     perturbed.edit = &edit;
