@@ -25,6 +25,9 @@ struct LoadOptions {
 
 // "float32" | "float16" | "bfloat16" (also "f32", "fp16", "bf16") -> dtype; throws otherwise.
 torch::ScalarType parse_dtype(const std::string& name);
+// Throws when `device` cannot compute in `dtype`: libtorch's CPU kernels have no float16 matmul.
+void require_computable(torch::ScalarType dtype, const torch::Device& device);
+
 // The inverse, as config.json spells it: "float32" | "float16" | "bfloat16" (else libtorch's name).
 std::string dtype_name(torch::ScalarType dtype);
 

@@ -28,16 +28,27 @@ long cudnn_version_of(const Hooks&, long) {
 // 12040 -> "12.4"
 std::string cuda_version_text(int v) { return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10); }
 
+// Makes `index` the current device for its lifetime, then restores the one before.
+class DeviceScope {
+ public:
+  explicit DeviceScope(int index) {
+    check(cudaGetDevice(&previous_), "cudaGetDevice");
+    check(cudaSetDevice(index), "cudaSetDevice");
+  }
+  ~DeviceScope() { cudaSetDevice(previous_); }
+  DeviceScope(const DeviceScope&) = delete;
+  DeviceScope& operator=(const DeviceScope&) = delete;
+
+ private:
+  int previous_ = 0;
+};
+
 }  // namespace
 
 DeviceMemory memory(int index) {
-  int previous = 0;
-  check(cudaGetDevice(&previous), "cudaGetDevice");
-  check(cudaSetDevice(index), "cudaSetDevice");
+  const DeviceScope scope(index);
   size_t free = 0, total = 0;
-  const auto status = cudaMemGetInfo(&free, &total);
-  cudaSetDevice(previous);
-  check(status, "cudaMemGetInfo");
+  check(cudaMemGetInfo(&free, &total), "cudaMemGetInfo");
   return {static_cast<int64_t>(free), static_cast<int64_t>(total)};
 }
 
@@ -51,12 +62,8 @@ int64_t peak_allocated(int index) {
 }
 
 void synchronize(int index) {
-  int previous = 0;
-  check(cudaGetDevice(&previous), "cudaGetDevice");
-  check(cudaSetDevice(index), "cudaSetDevice");
-  const auto status = cudaDeviceSynchronize();
-  cudaSetDevice(previous);
-  check(status, "cudaDeviceSynchronize");
+  const DeviceScope scope(index);
+  check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
 }
 
 void describe(AcceleratorInfo& info) {

@@ -10,6 +10,9 @@
 namespace atman {
 namespace {
 
+// The CUDA device index of `device` (0 when it names none).
+int index_of(const torch::Device& device) { return device.index() < 0 ? 0 : device.index(); }
+
 // "cuda:N" -> N; throws on anything else after "cuda:".
 int device_index(const std::string& spec) {
   const std::string digits = spec.substr(5);
@@ -53,28 +56,24 @@ torch::ScalarType default_dtype(const torch::Device& device) {
 torch::ScalarType resolve_dtype(const std::string& name, const torch::Device& device) {
   if (name == "auto") return default_dtype(device);
   const auto dtype = parse_dtype(name);
-  if (dtype == torch::kFloat16 && !device.is_cuda()) {
-    // libtorch's CPU kernels have no float16 matmul; failing here beats failing mid-pass.
-    throw Error("float16 compute is not supported on CPU (HINT: use --dtype bfloat16 or float32; float16 "
-                "checkpoints load fine and are widened)");
-  }
+  require_computable(dtype, device);
   return dtype;
 }
 
 DeviceMemory device_memory(const torch::Device& device) {
-  return device.is_cuda() ? cuda_backend::memory(device.index() < 0 ? 0 : device.index()) : DeviceMemory{};
+  return device.is_cuda() ? cuda_backend::memory(index_of(device)) : DeviceMemory{};
 }
 
 void reset_peak_device_memory(const torch::Device& device) {
-  if (device.is_cuda()) cuda_backend::reset_peak(device.index() < 0 ? 0 : device.index());
+  if (device.is_cuda()) cuda_backend::reset_peak(index_of(device));
 }
 
 int64_t peak_device_memory(const torch::Device& device) {
-  return device.is_cuda() ? cuda_backend::peak_allocated(device.index() < 0 ? 0 : device.index()) : 0;
+  return device.is_cuda() ? cuda_backend::peak_allocated(index_of(device)) : 0;
 }
 
 void synchronize(const torch::Device& device) {
-  if (device.is_cuda()) cuda_backend::synchronize(device.index() < 0 ? 0 : device.index());
+  if (device.is_cuda()) cuda_backend::synchronize(index_of(device));
 }
 
 AcceleratorInfo accelerator_info() {

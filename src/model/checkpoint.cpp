@@ -153,6 +153,13 @@ torch::ScalarType parse_dtype(const std::string& name) {
   throw Error("unknown dtype '" + name + "' (expected float32, float16 or bfloat16)");
 }
 
+void require_computable(torch::ScalarType dtype, const torch::Device& device) {
+  if (dtype == torch::kFloat16 && !device.is_cuda()) {
+    throw Error("float16 compute is not supported on CPU (HINT: use --dtype bfloat16 or "
+                "float32; float16 checkpoints load fine and are widened)");
+  }
+}
+
 std::string dtype_name(torch::ScalarType dtype) {
   if (dtype == torch::kFloat32) return "float32";
   if (dtype == torch::kFloat16) return "float16";
@@ -165,11 +172,7 @@ Transformer load_transformer(const std::filesystem::path& dir, const LoadOptions
     throw Error("model directory '" + dir.string() +
                 "' does not exist (HINT: pass --model DIR or set ATMAN_MODEL)");
   }
-  if (options.dtype == torch::kFloat16 && !options.device.is_cuda()) {
-    // libtorch's CPU kernels have no float16 matmul; failing here beats failing mid-pass.
-    throw Error("float16 compute is not supported on CPU (HINT: use --dtype bfloat16 or "
-                "float32; float16 checkpoints load fine and are widened)");
-  }
+  require_computable(options.dtype, options.device);  // failing here beats failing mid-pass
   ModelConfig config = ModelConfig::load(dir / "config.json");
   TensorStore store = TensorStore::open_directory(dir);
   const std::string prefix = decoder_prefix(store);
