@@ -155,7 +155,9 @@ void run_bench_command(BenchCommandOptions o) {
   // that it holds no device memory while they run.
   const torch::Device device = selected_device();
   const torch::ScalarType dtype = resolve_dtype(o.model.dtype, device);
-  const Transformer transformer = load_transformer(model_dir, {dtype, torch::kCPU});
+  // The CPU cannot compute float16, and needs not here: bfloat16 has the same size.
+  const Transformer transformer =
+      load_transformer(model_dir, {dtype == torch::kFloat16 ? torch::kBFloat16 : dtype, torch::kCPU});
   const auto& config = transformer.config();
   for (int64_t p : o.prompt_tokens) {  // checked here, before any child process starts
     if (p < 2 || p + o.target_tokens - 1 > config.max_position_embeddings || o.target_tokens < 1) {
