@@ -22,7 +22,7 @@ struct ExplainRequest {
   nlohmann::ordered_json messages;     // chat: the whole conversation (null: system + prompt)
   ChatOptions chat_options;
   int64_t generate = 0;                // > 0: explain the model's own greedy continuation instead
-  std::string contrast;                // a foil, when not empty
+  std::optional<std::string> contrast;  // a foil, when given (an empty one is refused)
   bool split_special = false;
 
   // A batch record's `chat`, `system`, `messages`, `generate`, `contrast` (and `prompt`,

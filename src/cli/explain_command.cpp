@@ -27,7 +27,7 @@ struct ExplainCommandOptions {
   std::string prompt, prompt_file, target, target_file;
   int64_t generate = 0;  // explain the model's own greedy continuation of up to this many tokens
   bool generate_given = false;
-  std::string contrast;  // a foil: why the target rather than this
+  std::optional<std::string> contrast;  // a foil: why the target rather than this
   std::string format = "text";
   std::string target_granularity = "complete";  // complete | token: which totals text and html show
   std::string output = "-";
@@ -111,8 +111,9 @@ void setup_explain(CLI::App& app) {
       "--generate", [o](int64_t n) { o->generate = n, o->generate_given = true; },
       "explain the model's own greedy continuation of up to N tokens (stops at EOS or the end of turn) "
                   "instead of --target");
-  cmd->add_option("--contrast", o->contrast,
-                  "a foil: relevance becomes the effect on log p(target) - log p(foil)");
+  cmd->add_option_function<std::string>(
+      "--contrast", [o](const std::string& foil) { o->contrast = foil; },
+      "a foil: relevance becomes the effect on log p(target) - log p(foil)");
   cmd->add_option("--format", o->format, "text, json or html")->capture_default_str();
   cmd->add_option("--target-granularity", o->target_granularity,
                   "what text and html show: complete (totals over the whole target) or token (each target token's "

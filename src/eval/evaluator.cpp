@@ -27,7 +27,7 @@ RecordEvaluation evaluate_method(const Model& model, InputPreparer& preparer, co
   request.split_special = settings.split_special;
   request.apply_record(record.fields);
   code = "invalid_option";
-  if (!request.contrast.empty()) throw Error("eval scores the target alone: drop 'contrast'");
+  if (request.contrast) throw Error("eval scores the target alone: drop 'contrast'");
   if (request.chat && record.fields.contains("gold")) {
     throw Error("gold spans count characters of a plain prompt: chat records cannot carry 'gold'");
   }

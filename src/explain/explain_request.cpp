@@ -22,7 +22,11 @@ void ExplainRequest::apply_record(const nlohmann::json& record) {
   read_field(record, "chat", chat, &nlohmann::json::is_boolean, "a boolean");
   read_field(record, "system", system, &nlohmann::json::is_string, "a string");
   read_field(record, "generate", generate, &nlohmann::json::is_number_integer, "an integer");
-  read_field(record, "contrast", contrast, &nlohmann::json::is_string, "a string");
+  if (record.contains("contrast")) {
+    std::string foil;
+    read_field(record, "contrast", foil, &nlohmann::json::is_string, "a string");
+    contrast = foil;
+  }
   if (record.contains("messages")) {
     messages = nlohmann::ordered_json::parse(record["messages"].dump());
     chat = true;  // a conversation is a chat
@@ -37,6 +41,7 @@ void ExplainRequest::validate() const {
     throw Error("--generate explains the model's own continuation: give no target with it");
   }
   if (generate == 0 && target.empty()) throw Error("the target is empty (give a target, or --generate N)");
+  if (contrast && contrast->empty()) throw Error("the contrast is empty (give the foil's text)");
   if (!chat && !system.empty()) throw Error("a system message needs a chat prompt (--chat)");
   const bool has_conversation = chat && !messages.is_null();
   if (prompt.empty() && !has_conversation) throw Error("the prompt is empty");
@@ -63,7 +68,7 @@ PreparedInput InputPreparer::prepare(const ExplainRequest& request) {
     out.input = request.generate > 0
                     ? make_generated_explain_input(model, request.prompt, tokenization, request.generate)
                     : make_explain_input(model, request.prompt, request.target, tokenization);
-    if (!request.contrast.empty()) out.foil = make_explain_input(model, request.prompt, request.contrast, tokenization);
+    if (request.contrast) out.foil = make_explain_input(model, request.prompt, *request.contrast, tokenization);
     return out;
   }
   const ChatRenderer& renderer = renderer_for(request.chat_options);
@@ -71,7 +76,7 @@ PreparedInput InputPreparer::prepare(const ExplainRequest& request) {
       request.messages.is_null() ? conversation_of(request.system, request.prompt) : request.messages, request.chat_options);
   out.input = request.generate > 0 ? make_chat_generated_input(model, renderer, chat, request.generate, request.split_special)
                                    : make_chat_explain_input(model, chat, request.target, request.split_special);
-  if (!request.contrast.empty()) out.foil = make_chat_explain_input(model, chat, request.contrast, request.split_special);
+  if (request.contrast) out.foil = make_chat_explain_input(model, chat, *request.contrast, request.split_special);
   return out;
 }
 

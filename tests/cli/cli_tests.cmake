@@ -193,6 +193,8 @@ atman_cli_test(generate_zero_refused 2 "--generate must be at least 1 token, got
   -- ${ATMAN_EXE} explain --prompt "Who is Tom?" --generate 0)
 atman_cli_test(generate_explains_own_continuation 0 "\"target\":\" She loved[^\"]*\",\"target_generated\":true"
   -- ${ATMAN_EXE} explain --prompt "Once upon a time, there was a little girl named Lily." --generate 6 --format json)
+atman_cli_test(contrast_empty_is_refused 1 "error: the contrast is empty"
+  -- sh -c "exec \"$0\" explain --prompt 'One day,' --target ' Tom' --contrast ''" ${ATMAN_EXE})
 atman_cli_test(contrast_against_itself_is_zero 0 "\"total\":\\[0(\\.0)?(,0(\\.0)?)+\\]"
   -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target " Tom" --contrast " Tom" --format json)
 # The raising record comes first: the second record's line shows the run went on.
