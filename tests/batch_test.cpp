@@ -227,5 +227,32 @@ TEST_F(BatchRunnerTest, ResumeCountsRepeatedIdsSoTheirErrorLinesAreNotLostOrDoub
   EXPECT_EQ(p.skipped, 2);
 }
 
+TEST_F(BatchRunnerTest, AnIdRepeatedInAnotherShardIsStillADuplicate) {
+  // Lines 1 and 2 fall into shards 0/2 and 1/2: the repeat must fail in its shard as it does
+  // in one unsharded run, or the merged shards would differ from that run.
+  const std::string input =
+      "{\"id\":\"a\",\"prompt\":\"The cat sat.\",\"target\":\" The cat\"}\n"
+      "{\"id\":\"a\",\"prompt\":\"Again.\",\"target\":\" x\"}\n"
+      "{\"id\":\"b\",\"prompt\":\"The dog ran.\",\"target\":\" The dog\"}\n";
+  BatchProgress p;
+  const auto all = run(input, {}, &p);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[1]["error"]["code"], "duplicate_id");
+  BatchOptions shard0, shard1;
+  shard0.shard = {0, 2};
+  shard1.shard = {1, 2};
+  const auto s0 = run(input, shard0, &p);
+  const auto s1 = run(input, shard1, &p);
+  ASSERT_EQ(s0.size(), 2u);
+  ASSERT_EQ(s1.size(), 1u);
+  EXPECT_EQ(s0[0], all[0]);
+  EXPECT_EQ(s1[0], all[1]) << "the repeat of an id from shard 0 is refused in shard 1";
+  EXPECT_EQ(s0[1], all[2]);
+  // Resuming shard 1 with its line done skips it; the id's first use in shard 0 does not count.
+  shard1.done_ids = {{"\"a\"", 1}};
+  EXPECT_TRUE(run(input, shard1, &p).empty());
+  EXPECT_EQ(p.skipped, 1);
+}
+
 }  // namespace
 }  // namespace atman::test

@@ -64,13 +64,20 @@ nlohmann::ordered_json explain_record(const Model& model, InputPreparer& prepare
 BatchProgress run_batch(const Model& model, std::istream& in, std::ostream& out, const BatchOptions& options,
                         const BatchProgressCallback& on_record) {
   BatchProgress progress;
-  std::map<std::string, int64_t> occurrences;  // of each id so far, to skip done ones and refuse repeats
+  // Of each id so far: in the whole input, to refuse repeats as an unsharded run does (a repeat
+  // of an id from another shard too), and in this shard, to skip the ones done (--resume).
+  std::map<std::string, int64_t> occurrences;
+  std::map<std::string, int64_t> shard_occurrences;
   RecordReader reader(in);
   InputPreparer preparer(model);  // one chat template for the whole run
-  for (BatchRecord record; reader.next(record, options.shard);) {
+  // Every record is read (other shards' only for their ids), so that a shard's lines are the
+  // unsharded run's lines byte for byte.
+  for (BatchRecord record; reader.next(record);) {
     const std::string key = id_key(record.id);
     const int64_t occurrence = ++occurrences[key];
-    if (const auto done = options.done_ids.find(key); done != options.done_ids.end() && occurrence <= done->second) {
+    if (!options.shard.contains(record.line)) continue;
+    const int64_t in_shard = ++shard_occurrences[key];
+    if (const auto done = options.done_ids.find(key); done != options.done_ids.end() && in_shard <= done->second) {
       ++progress.skipped;
       if (on_record) on_record(progress);
       continue;
