@@ -247,6 +247,106 @@ TEST_F(AtmanExplainerTest, ContrastRunsTargetAndFoilInSharedPasses) {
   EXPECT_LE(max_abs_diff(naive.contrast->relevance, foil_only.relevance), 1e-5);
 }
 
+// The relevance column of `e`'s unit `u`, over the target tokens.
+std::vector<double> column(const std::vector<std::vector<double>>& relevance, size_t u) {
+  std::vector<double> out;
+  for (const auto& row : relevance) out.push_back(row[u]);
+  return out;
+}
+
+TEST_F(AtmanExplainerTest, RefiningEveryCoarseUnitEqualsTheFullFineExplanation) {
+  const ExplainInput long_input =
+      make_explain_input(model, "The cat sat on the mat. The dog ran far away.\n\nThen the cat slept. The end", " of it");
+  AtmanOptions atman;  // conceptual co-suppression on: rows reach beyond their unit
+  atman.batch_size = 3;
+  ExplainOptions fine_options;
+  fine_options.units.granularity = Granularity::kWord;
+  const Explanation fine = explain_atman(model, long_input, fine_options, atman);
+
+  for (auto coarse : {Granularity::kSentence, Granularity::kParagraph}) {
+    SCOPED_TRACE(granularity_name(coarse));
+    ExplainOptions options;
+    options.units.granularity = coarse;
+    options.refine = RefineOptions{1000, Granularity::kWord};  // K = all coarse units
+    AtmanStats stats;
+    const Explanation refined = explain_atman(model, long_input, options, atman, &stats);
+    ASSERT_TRUE(refined.refinement.has_value());
+    ASSERT_EQ(refined.units.size(), fine.units.size());
+    for (size_t u = 0; u < fine.units.size(); ++u) {
+      EXPECT_EQ(refined.units[u].token_indices, fine.units[u].token_indices) << "unit " << u;
+      EXPECT_EQ(refined.units[u].text, fine.units[u].text);
+      EXPECT_TRUE(refined.units[u].refined);
+      const auto a = column(refined.relevance, u), b = column(fine.relevance, u);
+      for (size_t t = 0; t < a.size(); ++t) EXPECT_NEAR(a[t], b[t], 1e-5) << "unit " << u << " token " << t;
+    }
+    const auto& r = *refined.refinement;
+    EXPECT_EQ(r.refined.size(), r.units.size());
+    EXPECT_EQ(r.passes, static_cast<int64_t>(r.units.size() + fine.units.size()));
+    EXPECT_EQ(r.full_fine_passes, static_cast<int64_t>(fine.units.size()));
+    EXPECT_EQ(stats.rows, r.passes);
+    // The coarse level is the plain coarse explanation.
+    ExplainOptions coarse_options;
+    coarse_options.units.granularity = coarse;
+    const Explanation plain = explain_atman(model, long_input, coarse_options, atman);
+    EXPECT_LE(max_abs_diff(r.relevance, plain.relevance), 1e-5);
+  }
+}
+
+TEST_F(AtmanExplainerTest, RefineKeepsCoarseValuesOutsideTheTopUnits) {
+  const ExplainInput long_input =
+      make_explain_input(model, "The cat sat on the mat. The dog ran far away. Then the cat slept. The end", " of it");
+  AtmanOptions atman;
+  atman.suppression.conceptual_threshold = std::nullopt;
+  ExplainOptions options;
+  options.units.granularity = Granularity::kSentence;
+  options.refine = RefineOptions{1, std::nullopt};  // the next finer granularity: words
+  const Explanation e = explain_atman(model, long_input, options, atman);
+  ASSERT_TRUE(e.refinement.has_value());
+  const Refinement& r = *e.refinement;
+  EXPECT_EQ(r.fine, Granularity::kWord);
+  ASSERT_EQ(r.refined.size(), 1u);
+  EXPECT_EQ(r.refined[0], [&] {  // the most relevant coarse unit
+    size_t best = 0;
+    for (size_t u = 1; u < r.total.size(); ++u) best = r.total[u] > r.total[best] ? u : best;
+    return static_cast<int64_t>(best);
+  }());
+  // Units tile the prompt in text order; coarse ones keep their coarse values exactly.
+  int64_t next = 0, fine = 0;
+  for (size_t u = 0; u < e.units.size(); ++u) {
+    const Unit& unit = e.units[u];
+    EXPECT_EQ(unit.index, static_cast<int64_t>(u));
+    EXPECT_EQ(unit.start, next);
+    next = unit.start + unit.length;
+    if (unit.refined) {
+      ++fine;
+      EXPECT_EQ(unit.coarse_unit, r.refined[0]);
+    } else {
+      EXPECT_EQ(column(e.relevance, u), column(r.relevance, static_cast<size_t>(unit.coarse_unit)));
+      EXPECT_EQ(e.total[u], r.total[static_cast<size_t>(unit.coarse_unit)]);
+    }
+  }
+  EXPECT_GT(fine, 1);
+  EXPECT_EQ(r.passes, static_cast<int64_t>(r.units.size()) + fine);
+  EXPECT_GT(r.full_fine_passes, r.passes);
+}
+
+TEST_F(AtmanExplainerTest, RefineRefusesWhatCannotBeFiner) {
+  ExplainOptions options;
+  options.refine = RefineOptions{2, std::nullopt};  // token units: nothing finer
+  EXPECT_THAT(error_message([&] { explain_atman(model, input, options, {}); }), ::testing::HasSubstr("finest"));
+  options.units.granularity = Granularity::kWord;
+  options.refine = RefineOptions{2, Granularity::kSentence};
+  EXPECT_THAT(error_message([&] { explain_atman(model, input, options, {}); }),
+              ::testing::HasSubstr("sentence units are not finer than word units"));
+  MethodOptions ig;
+  ig.method = Method::kIntegratedGradients;
+  options.refine = RefineOptions{2, Granularity::kToken};
+  EXPECT_THAT(error_message([&] { explain(model, input, options, ig); }), ::testing::HasSubstr("--refine needs --method atman"));
+  EXPECT_THAT(error_message([&] { parse_refine("0:word"); }), ::testing::HasSubstr("K >= 1"));
+  EXPECT_THAT(error_message([&] { parse_refine("3:words"); }), ::testing::HasSubstr("unknown granularity 'words'"));
+  EXPECT_EQ(parse_refine("3:word").top_k, 3);
+}
+
 TEST_F(AtmanExplainerTest, OptionsAreValidated) {
   AtmanOptions bad;
   bad.suppression.factor = 100.5;

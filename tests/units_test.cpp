@@ -1,6 +1,8 @@
 // Units of each granularity: boundaries, token membership and spans that tile the text.
 #include "atman/units.hpp"
 
+#include "atman/explain_request.hpp"
+
 #include "atman/text_format.hpp"
 #include "atman/utf8.hpp"
 #include "support/test_support.hpp"
@@ -105,6 +107,93 @@ TEST_F(UnitsTest, TargetUnitsCoverTargetWithoutItsLastToken) {
   }
   const Token& last = input.target_tokens.back();
   EXPECT_EQ(target_text, input.target.substr(0, static_cast<size_t>(last.byte_start)));
+}
+
+// The input of documents before a question, as `explain --document` and batch records build it.
+ExplainInput document_input(const Model& model, const std::vector<std::string>& documents, const std::string& question,
+                            const std::string& document_template = kDefaultDocumentTemplate) {
+  ExplainRequest request;
+  request.documents = documents;
+  request.document_template = document_template;
+  request.prompt = question;
+  request.target = " ball";
+  return prepare_input(model, request).input;
+}
+
+TEST_F(UnitsTest, DocumentUnitsTileEachDocumentAndNeverCrossOne) {
+  // The first document ends mid-sentence: without documents its last words and the second
+  // document's first would be one sentence.
+  const std::vector<std::string> docs{"Tom had a red ball and", "a dog. The dog ran.", "Lily sat.\n\nShe smiled."};
+  const std::string question = "Tom looked for his";
+  for (const std::string& tmpl : {std::string(kDefaultDocumentTemplate), std::string("Doc {number}: {document}\n")}) {
+    SCOPED_TRACE(tmpl);
+    const auto input = document_input(model, docs, question, tmpl);
+    ASSERT_EQ(input.documents.size(), docs.size());
+    for (size_t d = 0; d < docs.size(); ++d) {
+      EXPECT_EQ(utf8_substr(input.prompt, input.documents[d].start, input.documents[d].length), docs[d]);
+    }
+    EXPECT_EQ(utf8_substr(input.prompt, input.question.start, input.question.length), question);
+    if (tmpl != kDefaultDocumentTemplate) EXPECT_NE(input.prompt.find("Doc 2: a dog."), std::string::npos);
+
+    UnitOptions options;
+    options.granularity = Granularity::kDocument;
+    const auto units = build_units(input, options);
+    ASSERT_EQ(units.size(), docs.size()) << "one unit per document, none for the question";
+    for (size_t d = 0; d < docs.size(); ++d) {
+      EXPECT_EQ(units[d].text, docs[d]);
+      EXPECT_EQ(units[d].document, static_cast<int64_t>(d));
+    }
+    for (auto g : {Granularity::kToken, Granularity::kWord, Granularity::kSentence, Granularity::kParagraph}) {
+      SCOPED_TRACE(granularity_name(g));
+      options.granularity = g;
+      const auto fine = build_units(input, options);
+      // Each document's units, and the question's, tile exactly its text.
+      std::vector<std::string> rebuilt(docs.size() + 1);
+      std::vector<int> seen(static_cast<size_t>(input.prompt_length()), 0);
+      for (const Unit& u : fine) {
+        const DocumentSpan& span = u.document >= 0 ? input.documents[static_cast<size_t>(u.document)] : input.question;
+        EXPECT_GE(u.start, span.start);
+        EXPECT_LE(u.start + u.length, span.start + span.length) << "unit " << u.index << " '" << u.text << "'";
+        rebuilt[static_cast<size_t>(u.document >= 0 ? u.document : static_cast<int64_t>(docs.size()))] += u.text;
+        for (int64_t i : u.token_indices) seen[static_cast<size_t>(i)]++;
+      }
+      for (size_t d = 0; d < docs.size(); ++d) EXPECT_EQ(rebuilt[d], docs[d]);
+      EXPECT_EQ(rebuilt.back(), question);
+      for (int n : seen) EXPECT_LE(n, 1);
+    }
+  }
+}
+
+TEST_F(UnitsTest, DocumentInputsRefuseWhatTheyCannotPlace) {
+  UnitOptions options;
+  options.granularity = Granularity::kDocument;
+  const auto plain = make_explain_input(model, "Tom had a ball.", " It");
+  EXPECT_THAT(error_message([&] { build_units(plain, options); }), HasSubstr("--granularity document needs documents"));
+  EXPECT_THAT(error_message([&] { document_input(model, {"Tom ran.", ""}, "Q"); }), HasSubstr("document 1 is empty"));
+  EXPECT_THAT(error_message([&] { document_input(model, {"Tom ran."}, "Q", "no placeholder"); }),
+              HasSubstr("must hold {document} exactly once"));
+  EXPECT_THAT(error_message([&] { assemble_documents({}, kDefaultDocumentTemplate, "Q"); }), HasSubstr("no documents"));
+}
+
+TEST_F(UnitsTest, SplittingAUnitTilesItAtTheFinerGranularity) {
+  const auto input = make_explain_input(model, "Tom had a red ball. The dog ran home.\n\nLily sat.", " She");
+  UnitOptions options;
+  options.granularity = Granularity::kParagraph;
+  const auto paragraphs = build_units(input, options);
+  options.granularity = Granularity::kWord;
+  const auto words = build_units(input, options);
+  std::vector<Unit> split;
+  for (const Unit& p : paragraphs) {
+    for (const Unit& w : split_unit(input, p, Granularity::kWord)) split.push_back(w);
+  }
+  ASSERT_EQ(split.size(), words.size());
+  for (size_t i = 0; i < words.size(); ++i) {
+    EXPECT_EQ(split[i].text, words[i].text);
+    EXPECT_EQ(split[i].start, words[i].start);
+    EXPECT_EQ(split[i].token_indices, words[i].token_indices);
+  }
+  EXPECT_EQ(finer_granularity(Granularity::kDocument), Granularity::kSentence);
+  EXPECT_EQ(finer_granularity(Granularity::kWord), Granularity::kToken);
 }
 
 TEST_F(UnitsTest, BadOptionsAreReported) {

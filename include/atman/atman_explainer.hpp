@@ -46,9 +46,14 @@ Explanation explain_atman_contrast(const Model& model, const ExplainInput& input
                                    const ExplainOptions& options, const AtmanOptions& atman,
                                    AtmanStats* stats = nullptr);
 
-// Estimated peak activation bytes of one row recomputing `tail` positions of a `length`-token
-// sequence and projecting `logit_positions` of them to the vocabulary (float32).
-int64_t atman_row_bytes(const ModelConfig& config, int64_t length, int64_t tail, int64_t logit_positions);
+// Estimated peak activation bytes of `rows` rows, each recomputing `tail` positions of a
+// `length`-token sequence and projecting `logit_positions` of them to the vocabulary (float32),
+// with attention in query blocks of attention_block_bytes(device).
+int64_t atman_batch_bytes(const ModelConfig& config, int64_t length, int64_t tail, int64_t logit_positions,
+                          int64_t rows, const torch::Device& device = torch::kCPU);
+// The most rows (at least 1) whose batch fits in `budget` bytes.
+int64_t atman_rows_within(const ModelConfig& config, int64_t length, int64_t tail, int64_t logit_positions,
+                          int64_t budget, const torch::Device& device = torch::kCPU);
 
 // The budget used when AtmanOptions::max_memory_bytes is 0: one full pass's activations; on a
 // GPU at least 1 GiB, capped at 80% of the device's free memory.

@@ -20,12 +20,24 @@ struct MessageSpan {
   int64_t length = 0;
 };
 
+// Where one retrieved document (or the question after them) sits in the prompt.
+struct DocumentSpan {
+  int64_t document = 0;  // index into the documents given; -1 for the question
+  int64_t start = 0;     // characters into the prompt
+  int64_t length = 0;
+};
+
 struct ExplainInput {
   std::string prompt;
   std::string target;
   // A chat prompt's message contents, in order; empty for a plain prompt. Units then cover only
   // these spans: template scaffolding and special tokens are never units.
   std::vector<MessageSpan> messages;
+  // Documents placed before the question (--document, a record's "documents"), in order, and
+  // the question after them (length 0 when there is none). Units then tile each document and the
+  // question: the document template's own text is never a unit.
+  std::vector<DocumentSpan> documents;
+  DocumentSpan question{-1, 0, 0};
   bool target_generated = false;  // the target is the model's own greedy continuation
   std::vector<Token> prompt_tokens;  // BOS first when the model uses one; spans in `prompt`
   std::vector<Token> target_tokens;  // spans in `target`; N >= 1

@@ -6,11 +6,14 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "atman/chat_prompt.hpp"
+#include "atman/documents.hpp"
 #include "atman/explain.hpp"
+#include "atman/explain_settings.hpp"
 
 namespace atman {
 
@@ -24,9 +27,15 @@ struct ExplainRequest {
   int64_t generate = 0;                // > 0: explain the model's own greedy continuation instead
   std::optional<std::string> contrast;  // a foil, when given (an empty one is refused)
   bool split_special = false;
+  // Documents placed before the prompt (with `chat`, before the last user message's content),
+  // each written as `document_template` says.
+  std::vector<std::string> documents;
+  std::string document_template = kDefaultDocumentTemplate;
 
-  // A batch record's `chat`, `system`, `messages`, `generate`, `contrast` (and `prompt`,
-  // `target`). Throws atman::Error naming a field of the wrong type.
+  // The settings that shape the input rather than the method: split_special, document_template.
+  void apply_settings(const ExplainSettings& settings);
+  // A batch record's `chat`, `system`, `messages`, `generate`, `contrast`, `documents` (and
+  // `prompt`, `target`). Throws atman::Error naming a field of the wrong type.
   void apply_record(const nlohmann::json& record);
   // Throws atman::Error when what to explain is missing or contradictory (before a model loads).
   void validate() const;

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "atman/documents.hpp"
 #include "atman/explain.hpp"
 
 namespace atman {
@@ -23,6 +24,7 @@ struct ExplainSettings {
   std::string layers = "all";                // AtMan: edited layers, e.g. "0,2,4-7"
   std::string granularity = "token";         // token | word | sentence | paragraph
   std::string delimiter;                     // custom units when non-empty
+  std::string refine;                        // "K[:GRANULARITY]": coarse-to-fine; empty = off
   bool explain_target = false;
   std::string postprocess = "none";          // none | absolute | square
   bool normalize = false;
@@ -30,10 +32,11 @@ struct ExplainSettings {
   int64_t max_memory_bytes = 0;  // AtMan activation budget of one pass; 0 = auto
   bool naive = false;            // AtMan reference mode
   bool split_special = false;    // special-token text in prompt/target is plain text
+  std::string document_template = kDefaultDocumentTemplate;  // how each document is written before the question
 
   // Applies the per-record overrides a JSONL record may carry: `method`, `granularity`,
-  // `delimiter`, `factor`, `suppression`, `conceptual_threshold` (a number, or "off"/null), `steps`
-  // and `split_special`.
+  // `delimiter`, `factor`, `suppression`, `conceptual_threshold` (a number, or "off"/null), `steps`,
+  // `split_special`, `document_template` and `refine`.
   // Throws atman::Error naming the field when one has the wrong type.
   void apply_overrides(const nlohmann::json& record);
 };

@@ -17,9 +17,20 @@ enum class Postprocess { kNone, kAbsolute, kSquare };
 Postprocess parse_postprocess(const std::string& name);  // "none" | "absolute" | "square"
 std::string postprocess_name(Postprocess p);
 
+// Coarse-to-fine search (--refine K[:GRANULARITY]): explain the units, then only inside the K
+// most relevant of them at a finer granularity.
+struct RefineOptions {
+  int64_t top_k = 1;
+  std::optional<Granularity> granularity;  // unset: one step finer than the coarse units
+};
+// "5" or "5:word"; throws naming --refine.
+RefineOptions parse_refine(const std::string& text);
+std::string refine_name(const RefineOptions& refine);
+
 // Choices shared by every method: what the units are and how totals are reported.
 struct ExplainOptions {
   UnitOptions units;
+  std::optional<RefineOptions> refine;
   Postprocess postprocess = Postprocess::kNone;  // applied to each R[t][u] before summing over t
   bool normalize = false;                        // scale totals so that max |total| = 1
 };
@@ -30,6 +41,20 @@ struct Contrast {
   ExplainInput foil;                           // the same prompt, the foil as target
   std::vector<std::vector<double>> relevance;  // (N_foil, U), as Explanation::relevance
   std::vector<double> baseline_logprobs;       // (N_foil)
+};
+
+// The coarse level of a refined explanation. Explanation::units then holds the fine units inside
+// the refined coarse units and, elsewhere, the coarse units with their coarse values.
+struct Refinement {
+  Granularity coarse = Granularity::kParagraph, fine = Granularity::kSentence;
+  int64_t top_k = 0;
+  std::vector<Unit> units;                     // the coarse units
+  std::vector<std::vector<double>> relevance;  // (N, U_coarse)
+  std::vector<double> total;                   // (U_coarse), as Explanation::total
+  std::vector<int64_t> refined;                // the coarse units refined, most relevant first
+  // Perturbed passes (one per unit and sequence) done, and those full fine granularity takes.
+  int64_t passes = 0;
+  int64_t full_fine_passes = 0;
 };
 
 struct Explanation {
@@ -44,6 +69,7 @@ struct Explanation {
   std::vector<double> total;                   // (U) after postprocessing and normalising
   std::vector<double> baseline_logprobs;       // (N) log p(target_t | x[:P+t])
   std::optional<Contrast> contrast;            // total = Σ target rows − Σ foil rows
+  std::optional<Refinement> refinement;        // with --refine
 
   // Unit indices by decreasing total (ties by index).
   std::vector<int64_t> ranking() const;

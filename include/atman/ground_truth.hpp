@@ -21,6 +21,12 @@ std::vector<CharSpan> parse_gold_spans(const nlohmann::json& gold, int64_t promp
 // One flag per unit: a prompt unit whose span overlaps a gold span.
 std::vector<bool> gold_units(const std::vector<Unit>& units, const std::vector<CharSpan>& gold);
 
+// A record with documents names its gold documents instead: an index or a list of indices into
+// its `documents_given`. Throws atman::Error naming "gold".
+std::vector<int64_t> parse_gold_documents(const nlohmann::json& gold, int64_t documents_given);
+// One flag per unit: a unit inside a gold document.
+std::vector<bool> gold_document_units(const std::vector<Unit>& units, const std::vector<int64_t>& gold);
+
 struct GoldScores {
   // Units ranked by decreasing total (ties by index), G = number of gold units:
   double average_precision = 0;  // mean over gold units of the precision at their rank

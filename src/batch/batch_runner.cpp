@@ -44,7 +44,7 @@ nlohmann::ordered_json explain_record(const Model& model, InputPreparer& prepare
     ExplainSettings settings = defaults;
     settings.apply_overrides(record.fields);
     ExplainRequest request;
-    request.split_special = settings.split_special;
+    request.apply_settings(settings);
     request.apply_record(record.fields);
     stage = "invalid_option";
     const ResolvedSettings resolved = resolve_settings(settings, model.transformer.config().num_hidden_layers);

@@ -25,6 +25,7 @@ struct ExplainCommandOptions {
   ExplainFlags flags;
   ChatFlags chat;
   std::string prompt, prompt_file, target, target_file;
+  std::vector<std::string> document_files;  // --document, repeatable: the context before the prompt
   int64_t generate = 0;  // explain the model's own greedy continuation of up to this many tokens
   bool generate_given = false;
   std::optional<std::string> contrast;  // a foil: why the target rather than this
@@ -55,7 +56,7 @@ void run_explain(const ExplainCommandOptions& o) {
   request.chat = o.chat.chat;
   request.system = o.chat.system;
   request.chat_options = check_options([&] { return o.chat.to_options(); });
-  request.split_special = settings.split_special;
+  request.apply_settings(settings);
   request.contrast = o.contrast;
   check_options([&] {
     if (o.generate_given && o.generate < 1) {
@@ -69,7 +70,8 @@ void run_explain(const ExplainCommandOptions& o) {
   request.prompt = o.prompt_file.empty() ? o.prompt : read_text_file(o.prompt_file, "--prompt-file");
   request.target = o.target_file.empty() ? o.target : read_text_file(o.target_file, "--target-file");
   if (o.chat.chat && !o.chat.messages_file.empty()) request.messages = read_messages_file(o.chat.messages_file);
-  if (request.prompt.empty() && request.messages.is_null()) {
+  for (const auto& path : o.document_files) request.documents.push_back(read_text_file(path, "--document"));
+  if (request.prompt.empty() && request.messages.is_null() && request.documents.empty()) {
     throw Error("the prompt is empty (give --prompt TEXT or --prompt-file FILE" +
                 std::string(o.chat.chat ? ", or --messages FILE)" : ")"));
   }
@@ -103,6 +105,9 @@ void setup_explain(CLI::App& app) {
   auto* prompt_file = cmd->add_option("--prompt-file", o->prompt_file, "read the prompt from a file");
   auto* target = cmd->add_option("--target", o->target, "the continuation to explain");
   auto* target_file = cmd->add_option("--target-file", o->target_file, "read the target from a file");
+  cmd->add_option("--document", o->document_files,
+                  "a document placed before the prompt (repeatable, in order); --granularity document makes each one "
+                  "unit");
   prompt->excludes(prompt_file);
   target->excludes(target_file);
   add_explain_flags(cmd, o->flags);

@@ -34,9 +34,13 @@ void add_explain_flags(CLI::App* cmd, ExplainFlags& f, bool with_method) {
                 "co-suppressed neighbours get --factor instead of the cosine-scaled factor");
   cmd->add_option("--layers", s.layers, "layers whose attention is edited, e.g. 0,2,4-7, or 'all'")
       ->capture_default_str();
-  cmd->add_option("--granularity", s.granularity, "units: token, word, sentence, paragraph, message (each chat message's content; with --chat), or auto "
+  cmd->add_option("--granularity", s.granularity, "units: token, word, sentence, paragraph, message (each chat message's content; with --chat), document "
+                  "(each document; with --document or a record's \"documents\"), or auto "
                   "(the coarsest of paragraph/sentence/word giving at least 30 units, else token)")
       ->capture_default_str();
+  cmd->add_option("--refine", s.refine,
+                  "coarse-to-fine (atman): explain the units, then only inside the K most relevant of them at a finer "
+                  "granularity, K[:GRANULARITY] (default one step finer, e.g. paragraph -> sentence)");
   cmd->add_option("--delimiter", s.delimiter, "custom units: split the text after each occurrence of STR");
   cmd->add_flag("--explain-target", s.explain_target, "also explain target tokens by earlier target tokens");
   cmd->add_option("--postprocess", s.postprocess,
@@ -51,6 +55,9 @@ void add_explain_flags(CLI::App* cmd, ExplainFlags& f, bool with_method) {
       ->capture_default_str();
   cmd->add_flag("--split-special", s.split_special,
                 "tokenize special-token text in the prompt and target as plain text (split_special_tokens)");
+  cmd->add_option("--document-template", s.document_template,
+                  "how each document is written before the question: {document} is its text, {number} its 1-based "
+                  "number (default: blank-line separated)");
   cmd->add_flag("--naive", s.naive, "reference mode: recompute every position and all logits for every row");
 }
 

@@ -24,19 +24,25 @@ RecordEvaluation evaluate_method(const Model& model, InputPreparer& preparer, co
   settings.apply_overrides(record.fields);
   settings.method = method;
   ExplainRequest request;
-  request.split_special = settings.split_special;
+  request.apply_settings(settings);
   request.apply_record(record.fields);
   code = "invalid_option";
   if (request.contrast) throw Error("eval scores the target alone: drop 'contrast'");
-  if (request.chat && record.fields.contains("gold")) {
-    throw Error("gold spans count characters of a plain prompt: chat records cannot carry 'gold'");
+  const bool has_gold = record.fields.contains("gold"), document_gold = has_gold && !request.documents.empty();
+  if (request.chat && has_gold && !document_gold) {
+    throw Error("gold spans count characters of a plain prompt: chat records cannot carry 'gold' spans");
   }
   const ResolvedSettings resolved = resolve_settings(settings, model.transformer.config().num_hidden_layers);
   if (resolved.explain.units.explain_target) throw Error("eval removes prompt units only: drop --explain-target");
   code = "invalid_input";
   const ExplainInput input = preparer.prepare(request).input;
   std::vector<CharSpan> gold;
-  if (record.fields.contains("gold")) gold = parse_gold_spans(record.fields["gold"], count_code_points(record.prompt));
+  std::vector<int64_t> gold_documents;
+  if (document_gold) {
+    gold_documents = parse_gold_documents(record.fields["gold"], static_cast<int64_t>(request.documents.size()));
+  } else if (has_gold) {
+    gold = parse_gold_spans(record.fields["gold"], count_code_points(record.prompt));
+  }
 
   code = "explain_failed";
   RecordEvaluation r;
@@ -54,9 +60,9 @@ RecordEvaluation evaluate_method(const Model& model, InputPreparer& preparer, co
   code = "eval_failed";
   r.curves = faithfulness_curves(model, input, e.units, e.total, options.removal, options.curve_steps);
   r.faithfulness = faithfulness_scores(r.curves);
-  if (record.fields.contains("gold")) {
+  if (has_gold) {
     code = "invalid_gold";
-    r.gold = gold_scores(e.total, gold_units(e.units, gold));
+    r.gold = gold_scores(e.total, document_gold ? gold_document_units(e.units, gold_documents) : gold_units(e.units, gold));
   }
   return r;
 }

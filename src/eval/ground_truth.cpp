@@ -1,5 +1,7 @@
 #include "atman/ground_truth.hpp"
 
+#include <algorithm>
+
 #include "atman/error.hpp"
 #include "atman/rank_metrics.hpp"
 
@@ -35,6 +37,26 @@ std::vector<bool> gold_units(const std::vector<Unit>& units, const std::vector<C
     for (const CharSpan& g : gold) hit = hit || (u.source == "prompt" && u.start < g.end && g.start < u.start + u.length);
     flags.push_back(hit);
   }
+  return flags;
+}
+
+std::vector<int64_t> parse_gold_documents(const nlohmann::json& gold, int64_t documents_given) {
+  const nlohmann::json list = gold.is_array() ? gold : nlohmann::json::array({gold});
+  std::vector<int64_t> out;
+  for (const auto& g : list) {
+    if (!g.is_number_integer() || g.get<int64_t>() < 0 || g.get<int64_t>() >= documents_given) {
+      throw Error("field 'gold': " + g.dump() + " is not a document index in [0, " + std::to_string(documents_given) +
+                  ") (with documents, gold names the documents holding the answer)");
+    }
+    out.push_back(g.get<int64_t>());
+  }
+  if (out.empty()) throw Error("field 'gold' names no document");
+  return out;
+}
+
+std::vector<bool> gold_document_units(const std::vector<Unit>& units, const std::vector<int64_t>& gold) {
+  std::vector<bool> flags;
+  for (const Unit& u : units) flags.push_back(u.document >= 0 && std::find(gold.begin(), gold.end(), u.document) != gold.end());
   return flags;
 }
 

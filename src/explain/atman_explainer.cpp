@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <functional>
 #include <sstream>
 
 #include "atman/device.hpp"
@@ -21,17 +22,29 @@ void AtmanOptions::validate(const ModelConfig& config) const {
   }
 }
 
-int64_t atman_row_bytes(const ModelConfig& c, int64_t length, int64_t tail, int64_t logit_positions) {
-  // Live at the peak of one layer: the residual stream, norms and projections (~8·D), the FFN
-  // (3·I), a few copies of the scores (4·H·S: raw, shifted and scaled, masked, softmax), the
-  // keys/values of the layer for all S positions; then the logits and their log-softmax.
-  const int64_t per_position = 8 * c.hidden_size + 3 * c.intermediate_size +
-                               4 * c.num_attention_heads * length + 4 * c.num_key_value_heads * c.head_dim;
-  return 4 * (tail * per_position + 2 * logit_positions * c.vocab_size);
+int64_t atman_batch_bytes(const ModelConfig& c, int64_t length, int64_t tail, int64_t logit_positions, int64_t rows,
+                          const torch::Device& device) {
+  // Live at the peak of one layer, per row: the residual stream, norms and projections (~8·D),
+  // the FFN (3·I), the keys/values of the layer for all S positions; then the logits and their
+  // log-softmax. The scores (a few copies: raw, shifted and scaled, masked, softmax) are computed
+  // one query block at a time, so for all rows together they stay under 4 blocks.
+  const int64_t per_position = 8 * c.hidden_size + 3 * c.intermediate_size + 4 * c.num_key_value_heads * c.head_dim;
+  const int64_t scores = std::min(rows * 4 * 4 * c.num_attention_heads * length * tail, 4 * attention_block_bytes(device));
+  return rows * 4 * (tail * per_position + 2 * logit_positions * c.vocab_size) + scores;
+}
+
+int64_t atman_rows_within(const ModelConfig& c, int64_t length, int64_t tail, int64_t logit_positions, int64_t budget,
+                          const torch::Device& device) {
+  int64_t lo = 1, hi = int64_t{1} << 20;  // the answer is in [lo, hi)
+  while (hi - lo > 1) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    (atman_batch_bytes(c, length, tail, logit_positions, mid, device) <= budget ? lo : hi) = mid;
+  }
+  return lo;
 }
 
 int64_t default_memory_budget(const ModelConfig& c, int64_t length, const torch::Device& device) {
-  const int64_t one_pass = std::max<int64_t>(int64_t{64} << 20, atman_row_bytes(c, length, length, length));
+  const int64_t one_pass = std::max<int64_t>(int64_t{64} << 20, atman_batch_bytes(c, length, length, length, 1, device));
   if (!device.is_cuda()) return one_pass;
   // A GPU computes a short pass's few rows no faster than one: give it at least 1 GiB of rows,
   // but never more than 80% of what the device has free now (the weights are already there).
@@ -82,6 +95,7 @@ struct Sequence {
   const ExplainInput* input = nullptr;
   int64_t length = 0, targets = 0;  // T, N
   torch::Tensor ids;                // (T) int64, CPU
+  torch::Tensor embeddings;         // (T, D): what conceptual suppression compares
   torch::Tensor rows;               // (U, T) float32, CPU: each unit's factors
   torch::Tensor first;              // (U) int64, CPU: each row's first edited position
   torch::Tensor baseline_ce;        // (N) float32, on the model's device
@@ -167,7 +181,7 @@ std::vector<torch::Tensor> perturbed_passes(const Model& model, const std::vecto
     B = atman.batch_size;
     if (B <= 0) {
       const int64_t logits = atman.naive ? T_max : std::min(N_max, T_max - start);
-      B = std::max<int64_t>(1, budget / atman_row_bytes(config, T_max, T_max - start, logits));
+      B = atman_rows_within(config, T_max, T_max - start, logits, budget, device);
     }
     B = std::min(B, R - begin);
     counted.batch_size = std::max(counted.batch_size, B);
@@ -233,10 +247,8 @@ std::vector<torch::Tensor> perturbed_passes(const Model& model, const std::vecto
   return relevance;
 }
 
-// The sequence of `input`: its ids, suppression rows over `units`, and its baseline pass (which
-// fills `cache` when given).
-Sequence prepare_sequence(const Model& model, const ExplainInput& input, const std::vector<Unit>& units,
-                          const AtmanOptions& atman, KVCache* cache) {
+// The sequence of `input`: its ids, embeddings and baseline pass (which fills `cache` when given).
+Sequence baseline_sequence(const Model& model, const ExplainInput& input, KVCache* cache) {
   Sequence q;
   q.input = &input;
   q.length = input.input_length();
@@ -248,10 +260,16 @@ Sequence prepare_sequence(const Model& model, const ExplainInput& input, const s
   baseline.logit_positions = torch::arange(first_logit, first_logit + q.targets, torch::kInt64);
   const auto ids = q.ids.unsqueeze(0);  // (1, T)
   q.baseline_ce = -target_log_probs(model.transformer.forward(ids, baseline), input.target_ids())[0];  // (N)
-  const auto embeddings = model.transformer.embed(ids)[0];                                           // (T, D)
-  q.rows = suppression_rows(units, embeddings, atman.suppression);                                 // (U, T)
-  q.first = first_suppressed_positions(q.rows);                                                    // (U)
+  q.embeddings = model.transformer.embed(ids)[0];                                                    // (T, D)
   return q;
+}
+
+// Points the sequences' suppression rows at `units`.
+void set_units(std::vector<Sequence>& sequences, const std::vector<Unit>& units, const SuppressionOptions& suppression) {
+  for (Sequence& q : sequences) {
+    q.rows = suppression_rows(units, q.embeddings, suppression);  // (U, T)
+    q.first = first_suppressed_positions(q.rows);                 // (U)
+  }
 }
 
 std::vector<std::vector<double>> to_rows(const torch::Tensor& relevance) {
@@ -281,6 +299,69 @@ AttentionEdit make_edit(const ModelConfig& config, const AtmanOptions& atman) {
   return edit;
 }
 
+// (N_s, U) relevance of each sequence for a list of units.
+using UnitPasses = std::function<std::vector<torch::Tensor>(const std::vector<Unit>&)>;
+
+// Coarse-to-fine: e.units and their `coarse` relevance are the coarse level. The K most relevant
+// coarse units are cut into finer units and explained again; e.units becomes those fine units
+// inside them and the other coarse units, in text order, and the mixed relevance comes back.
+std::vector<torch::Tensor> refine_units(Explanation& e, const ExplainOptions& options,
+                                        const std::vector<torch::Tensor>& coarse, const UnitPasses& passes_over,
+                                        int64_t sequence_count, AtmanStats& counted) {
+  const RefineOptions& refine = *options.refine;
+  Refinement r;
+  r.coarse = resolve_granularity(e.input, options.units);
+  r.fine = refine.granularity ? *refine.granularity : finer_granularity(r.coarse);
+  require_finer(r.fine, r.coarse);
+  r.top_k = refine.top_k;
+  r.units = e.units;
+  {  // the coarse totals rank the coarse units
+    Explanation level;
+    level.units = r.units;
+    level.relevance = to_rows(coarse[0]);
+    if (e.contrast) level.contrast = Contrast{e.contrast->foil, to_rows(coarse.back()), {}};
+    compute_totals(level, options);
+    r.relevance = level.relevance;
+    r.total = level.total;
+    const auto order = level.ranking();
+    r.refined.assign(order.begin(), order.begin() + std::min<int64_t>(refine.top_k, static_cast<int64_t>(order.size())));
+  }
+  std::vector<bool> is_refined(r.units.size(), false);
+  for (int64_t c : r.refined) is_refined[static_cast<size_t>(c)] = true;
+
+  std::vector<Unit> fine, mixed;
+  std::vector<int64_t> columns;  // each mixed unit's column in [coarse | fine]
+  const auto U_coarse = static_cast<int64_t>(r.units.size());
+  for (const Unit& c : r.units) {
+    if (!is_refined[static_cast<size_t>(c.index)]) {
+      columns.push_back(c.index);
+      mixed.push_back(c);
+      mixed.back().coarse_unit = c.index;
+      continue;
+    }
+    for (Unit part : split_unit(e.input, c, r.fine)) {
+      part.coarse_unit = c.index;
+      part.refined = true;
+      columns.push_back(U_coarse + static_cast<int64_t>(fine.size()));
+      fine.push_back(part);
+      mixed.push_back(part);
+    }
+  }
+  for (size_t m = 0; m < mixed.size(); ++m) mixed[m].index = static_cast<int64_t>(m);
+  const auto fine_relevance = passes_over(fine);
+  UnitOptions full_fine = options.units;
+  full_fine.granularity = r.fine;
+  r.passes = counted.rows;
+  r.full_fine_passes = static_cast<int64_t>(build_units(e.input, full_fine).size()) * sequence_count;
+
+  std::vector<torch::Tensor> out;
+  const auto order = torch::tensor(columns, torch::kInt64);
+  for (size_t s = 0; s < coarse.size(); ++s) out.push_back(torch::cat({coarse[s], fine_relevance[s]}, 1).index_select(1, order));
+  e.units = std::move(mixed);
+  e.refinement = std::move(r);
+  return out;
+}
+
 // The explanation of `input` (and, with a foil, of the foil in the same passes).
 Explanation explain_sequences(const Model& model, const ExplainInput& input, const ExplainInput* foil,
                               const ExplainOptions& options, const AtmanOptions& atman, AtmanStats* stats) {
@@ -294,27 +375,34 @@ Explanation explain_sequences(const Model& model, const ExplainInput& input, con
   e.model_config_hash = model_config_hash(model.dir);
   e.input = input;
   e.units = build_units(input, options.units);
-  const int64_t U = static_cast<int64_t>(e.units.size());
   const int64_t P = input.prompt_length();
 
   // The baseline pass of the target keeps every position's keys/values for the perturbed passes.
   KVCache cache;
-  std::vector<Sequence> sequences{prepare_sequence(model, input, e.units, atman, &cache)};
+  std::vector<Sequence> sequences{baseline_sequence(model, input, &cache)};
   // A foil equal to the target is the same computation: it is done once (relevance exactly 0).
   const bool foil_is_target = foil != nullptr && foil->input_ids().equal(input.input_ids());
-  if (foil != nullptr && !foil_is_target) sequences.push_back(prepare_sequence(model, *foil, e.units, atman, nullptr));
-  AtmanStats counted{U * static_cast<int64_t>(sequences.size()), static_cast<int64_t>(sequences.size()), 0, 0, 0};
+  if (foil != nullptr && !foil_is_target) sequences.push_back(baseline_sequence(model, *foil, nullptr));
+  const auto S = static_cast<int64_t>(sequences.size());
+  AtmanStats counted{0, S, 0, 0, 0};
   for (const auto& q : sequences) {
     counted.positions_computed += q.length;
     counted.flops += forward_flops(config, 1, q.length, 0, q.targets);
   }
   AttentionEdit edit = make_edit(config, atman);
   // Several sequences share the prompt: their passes start no later than its end.
-  const int64_t shared = sequences.size() > 1 ? P : input.input_length();
-  const auto relevance = perturbed_passes(model, sequences, P - 1, shared, cache, atman, edit, counted);
+  const int64_t shared = S > 1 ? P : input.input_length();
+  const UnitPasses passes_over = [&](const std::vector<Unit>& units) {
+    set_units(sequences, units, atman.suppression);
+    counted.rows += static_cast<int64_t>(units.size()) * S;
+    return perturbed_passes(model, sequences, P - 1, shared, cache, atman, edit, counted);
+  };
+  auto relevance = passes_over(e.units);
+  if (foil != nullptr) e.contrast = Contrast{*foil, {}, {}};
+  if (options.refine) relevance = refine_units(e, options, relevance, passes_over, S, counted);
   if (stats != nullptr) *stats = counted;
-  spdlog::debug("atman: {} units, {} sequences, {} passes of up to {} rows, {} positions recomputed, {:.3g} GFLOP", U,
-                sequences.size(), counted.forward_passes, counted.batch_size, counted.positions_computed,
+  spdlog::debug("atman: {} units, {} sequences, {} passes of up to {} rows, {} positions recomputed, {:.3g} GFLOP",
+                e.units.size(), S, counted.forward_passes, counted.batch_size, counted.positions_computed,
                 counted.flops / 1e9);
 
   e.relevance = to_rows(relevance[0]);
@@ -336,6 +424,7 @@ Explanation explain_sequences(const Model& model, const ExplainInput& input, con
               {"postprocess", postprocess_name(options.postprocess)},
               {"normalize", options.normalize},
               {"naive", atman.naive}};
+  if (options.refine) e.params["refine"] = refine_name(*options.refine);
   compute_totals(e, options);
   return e;
 }

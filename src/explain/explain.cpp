@@ -26,6 +26,10 @@ void require_finite(const Explanation& e) {
 
 Explanation dispatch(const Model& model, const ExplainInput& input, const ExplainOptions& options,
                      const MethodOptions& method) {
+  if (options.refine && method.method != Method::kAtman) {
+    throw Error("--refine needs --method atman: " + method_name(method.method) +
+                " scores every token at once, so ask for the fine granularity directly");
+  }
   switch (method.method) {
     case Method::kAtman: return explain_atman(model, input, options, method.atman);
     case Method::kIntegratedGradients: return explain_integrated_gradients(model, input, options, method.gradient);

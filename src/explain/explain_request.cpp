@@ -1,6 +1,9 @@
 #include "atman/explain_request.hpp"
 
+#include <algorithm>
+
 #include "atman/error.hpp"
+#include "atman/utf8.hpp"
 
 namespace atman {
 namespace {
@@ -14,7 +17,30 @@ void read_field(const nlohmann::json& record, const char* name, T& out, bool (nl
   out = it->get<T>();
 }
 
+// Where `content`, message `message`'s content, begins in the rendered chat: templates that trim
+// contents put the first non-blank character at the span's start.
+int64_t content_offset(const ChatPrompt& chat, int64_t message, const std::string& content) {
+  for (const MessageSpan& span : chat.messages) {
+    if (span.message != message) continue;
+    const size_t first = content.find_first_not_of(" \t\n\r\f\v");
+    const bool trimmed = span.length != count_code_points(content) && first != std::string::npos;
+    return span.start - (trimmed ? count_code_points(content.substr(0, first)) : 0);
+  }
+  throw Error("the chat template left out the message holding the documents");
+}
+
+// The input and its foil both hold the documents.
+void place_documents(PreparedInput& prepared, const DocumentPrompt& documents, int64_t offset) {
+  place_documents(prepared.input, documents, offset);
+  if (prepared.foil) place_documents(*prepared.foil, documents, offset);
+}
+
 }  // namespace
+
+void ExplainRequest::apply_settings(const ExplainSettings& settings) {
+  split_special = settings.split_special;
+  document_template = settings.document_template;
+}
 
 void ExplainRequest::apply_record(const nlohmann::json& record) {
   read_field(record, "prompt", prompt, &nlohmann::json::is_string, "a string");
@@ -26,6 +52,13 @@ void ExplainRequest::apply_record(const nlohmann::json& record) {
     std::string foil;
     read_field(record, "contrast", foil, &nlohmann::json::is_string, "a string");
     contrast = foil;
+  }
+  if (record.contains("documents")) {
+    const auto& docs = record["documents"];
+    const bool strings = docs.is_array() && std::all_of(docs.begin(), docs.end(), [](const auto& d) { return d.is_string(); });
+    if (!strings) throw Error("field 'documents' must be an array of strings, got " + docs.dump());
+    documents = docs.get<std::vector<std::string>>();
+    if (documents.empty()) throw Error("field 'documents' is an empty array (give at least one document, or drop it)");
   }
   if (record.contains("messages")) {
     messages = nlohmann::ordered_json::parse(record["messages"].dump());
@@ -44,7 +77,8 @@ void ExplainRequest::validate() const {
   if (contrast && contrast->empty()) throw Error("the contrast is empty (give the foil's text)");
   if (!chat && !system.empty()) throw Error("a system message needs a chat prompt (--chat)");
   const bool has_conversation = chat && !messages.is_null();
-  if (prompt.empty() && !has_conversation) throw Error("the prompt is empty");
+  // With documents the prompt is the question after them, which may be left out.
+  if (prompt.empty() && !has_conversation && documents.empty()) throw Error("the prompt is empty");
 }
 
 const ChatRenderer& InputPreparer::renderer_for(const ChatOptions& options) {
@@ -64,19 +98,39 @@ PreparedInput InputPreparer::prepare(const ExplainRequest& request) {
   request.validate();
   PreparedInput out;
   if (!request.chat) {
+    std::optional<DocumentPrompt> documents;
+    if (!request.documents.empty()) documents = assemble_documents(request.documents, request.document_template, request.prompt);
+    const std::string& prompt = documents ? documents->text : request.prompt;
     const PromptTokenization tokenization{true, request.split_special};
-    out.input = request.generate > 0
-                    ? make_generated_explain_input(model, request.prompt, tokenization, request.generate)
-                    : make_explain_input(model, request.prompt, request.target, tokenization);
-    if (request.contrast) out.foil = make_explain_input(model, request.prompt, *request.contrast, tokenization);
+    out.input = request.generate > 0 ? make_generated_explain_input(model, prompt, tokenization, request.generate)
+                                     : make_explain_input(model, prompt, request.target, tokenization);
+    if (request.contrast) out.foil = make_explain_input(model, prompt, *request.contrast, tokenization);
+    if (documents) place_documents(out, *documents, 0);
     return out;
   }
   const ChatRenderer& renderer = renderer_for(request.chat_options);
-  const ChatPrompt chat = renderer.render(
-      request.messages.is_null() ? conversation_of(request.system, request.prompt) : request.messages, request.chat_options);
+  nlohmann::ordered_json conversation =
+      request.messages.is_null() ? conversation_of(request.system, request.prompt) : request.messages;
+  // Documents go before the content of the last user message, the question.
+  std::optional<DocumentPrompt> documents;
+  int64_t asking = -1;  // that message's index
+  if (!request.documents.empty()) {
+    for (size_t i = 0; conversation.is_array() && i < conversation.size(); ++i) {
+      const auto& m = conversation[i];
+      if (m.is_object() && m.value("role", "") == "user" && m.contains("content") && m["content"].is_string()) {
+        asking = static_cast<int64_t>(i);
+      }
+    }
+    if (asking < 0) throw Error("documents go before the last user message, and the conversation has none");
+    auto& content = conversation[static_cast<size_t>(asking)]["content"];
+    documents = assemble_documents(request.documents, request.document_template, content.get<std::string>());
+    content = documents->text;
+  }
+  const ChatPrompt chat = renderer.render(conversation, request.chat_options);
   out.input = request.generate > 0 ? make_chat_generated_input(model, renderer, chat, request.generate, request.split_special)
                                    : make_chat_explain_input(model, chat, request.target, request.split_special);
   if (request.contrast) out.foil = make_chat_explain_input(model, chat, *request.contrast, request.split_special);
+  if (documents) place_documents(out, *documents, content_offset(chat, asking, documents->text));
   return out;
 }
 

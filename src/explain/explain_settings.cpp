@@ -29,6 +29,10 @@ void ExplainSettings::apply_overrides(const nlohmann::json& record) {
   if (record.contains("suppression")) suppression = field<std::string>(record, "suppression", "a string");
   if (record.contains("steps")) steps = field<int64_t>(record, "steps", "an integer");
   if (record.contains("split_special")) split_special = field<bool>(record, "split_special", "a boolean");
+  if (record.contains("refine")) refine = field<std::string>(record, "refine", "a string such as \"5:word\"");
+  if (record.contains("document_template")) {
+    document_template = field<std::string>(record, "document_template", "a string");
+  }
   if (record.contains("conceptual_threshold")) {
     const auto& value = record["conceptual_threshold"];
     if (value.is_null()) {
@@ -59,6 +63,7 @@ ResolvedSettings resolve_settings(const ExplainSettings& s, std::optional<int64_
   r.explain.units.granularity = s.delimiter.empty() ? parse_granularity(s.granularity) : Granularity::kDelimiter;
   r.explain.units.delimiter = s.delimiter;
   r.explain.units.explain_target = s.explain_target;
+  if (!s.refine.empty()) r.explain.refine = parse_refine(s.refine);
   r.explain.postprocess = parse_postprocess(s.postprocess);
   r.explain.normalize = s.normalize;
 

@@ -28,6 +28,27 @@ std::string postprocess_name(Postprocess p) {
   return "none";
 }
 
+RefineOptions parse_refine(const std::string& text) {
+  RefineOptions r;
+  const auto colon = text.find(':');
+  const std::string k = text.substr(0, colon);
+  size_t used = 0;
+  try {
+    r.top_k = std::stoll(k, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (k.empty() || used != k.size() || r.top_k < 1) {
+    throw Error("--refine must be K or K:GRANULARITY with K >= 1 (e.g. 5:word), got '" + text + "'");
+  }
+  if (colon != std::string::npos) r.granularity = parse_granularity(text.substr(colon + 1));
+  return r;
+}
+
+std::string refine_name(const RefineOptions& refine) {
+  return std::to_string(refine.top_k) + (refine.granularity ? ":" + granularity_name(*refine.granularity) : "");
+}
+
 std::vector<int64_t> Explanation::ranking() const {
   std::vector<int64_t> order(total.size());
   std::iota(order.begin(), order.end(), 0);

@@ -38,6 +38,7 @@ struct SourceTokens {
   int64_t offset = 0;
   std::vector<std::pair<int64_t, const Token*>> tokens;  // (input position, token)
   int64_t message = -1;
+  int64_t document = -1;
 };
 
 void append_units(const SourceTokens& src, const UnitOptions& options, std::vector<Unit>& units) {
@@ -51,7 +52,7 @@ void append_units(const SourceTokens& src, const UnitOptions& options, std::vect
       if (tok->length > 0 && tok->start - src.offset < text_chars) starts.insert(tok->start - src.offset);
     }
     bounds.assign(starts.begin(), starts.end());
-  } else if (options.granularity == Granularity::kMessage) {
+  } else if (options.granularity == Granularity::kMessage || options.granularity == Granularity::kDocument) {
     bounds = {0};
   } else {
     bounds = unit_boundaries(text, options.granularity, utf8_to_u32(options.delimiter));
@@ -94,6 +95,7 @@ void append_units(const SourceTokens& src, const UnitOptions& options, std::vect
     u.token_indices = merged[m].second;
     u.text = u32_to_utf8(text.substr(static_cast<size_t>(start), static_cast<size_t>(u.length)));
     u.message = src.message;
+    u.document = src.document;
     units.push_back(std::move(u));
   }
 }
@@ -107,8 +109,9 @@ Granularity parse_granularity(const std::string& name) {
   if (name == "paragraph") return Granularity::kParagraph;
   if (name == "delimiter") return Granularity::kDelimiter;
   if (name == "message") return Granularity::kMessage;
+  if (name == "document") return Granularity::kDocument;
   if (name == "auto") return Granularity::kAuto;
-  throw Error("unknown granularity '" + name + "' (expected token, word, sentence, paragraph, message, auto)");
+  throw Error("unknown granularity '" + name + "' (expected token, word, sentence, paragraph, message, document, auto)");
 }
 
 std::string granularity_name(Granularity g) {
@@ -119,6 +122,7 @@ std::string granularity_name(Granularity g) {
     case Granularity::kParagraph: return "paragraph";
     case Granularity::kDelimiter: return "delimiter";
     case Granularity::kMessage: return "message";
+    case Granularity::kDocument: return "document";
     case Granularity::kAuto: return "auto";
   }
   return "token";
@@ -154,43 +158,142 @@ std::vector<int64_t> unit_boundaries(const std::u32string& text, Granularity gra
 
 namespace {
 
-// The prompt's units: of the whole text, or of each message content of a chat prompt, whose
-// tokens are those starting inside it (scaffolding tokens around it never are).
+// A stretch of the prompt whose units are made apart from the rest: the whole prompt, a message
+// content, a document or the question. Characters into the prompt.
+struct Region {
+  int64_t start = 0, length = 0;
+  int64_t message = -1, document = -1;
+};
+
+// The regions of the prompt: with documents, each document and the question (the question
+// alone is no document unit); in a chat, each message content, the one holding the documents
+// split into them.
+std::vector<Region> prompt_regions(const ExplainInput& input, Granularity granularity) {
+  const int64_t prompt_chars = count_code_points(input.prompt);
+  if (granularity == Granularity::kDocument && input.documents.empty()) {
+    throw Error("--granularity document needs documents (--document FILE, or a record's \"documents\")");
+  }
+  if (granularity == Granularity::kMessage && input.messages.empty()) {
+    throw Error("--granularity message needs a chat prompt (--chat)");
+  }
+  std::vector<Region> document_regions;
+  for (const DocumentSpan& d : input.documents) document_regions.push_back({d.start, d.length, -1, d.document});
+  if (!input.documents.empty() && granularity != Granularity::kDocument && input.question.length > 0) {
+    document_regions.push_back({input.question.start, input.question.length, -1, -1});
+  }
+  std::vector<Region> regions;
+  if (input.messages.empty()) return input.documents.empty() ? std::vector<Region>{{0, prompt_chars, -1, -1}} : document_regions;
+  for (const MessageSpan& span : input.messages) {
+    const bool holds_documents = !input.documents.empty() && span.start <= input.documents.front().start &&
+                                 input.documents.front().start < span.start + span.length;
+    if (holds_documents) {
+      for (Region r : document_regions) {
+        r.message = span.message;
+        regions.push_back(r);
+      }
+    } else if (granularity != Granularity::kDocument) {
+      regions.push_back({span.start, span.length, span.message, -1});
+    }
+  }
+  return regions;
+}
+
+// The prompt's units, region by region. A token belongs to the region its first character lies
+// in; in a plain prompt a zero-length piece (a byte continuation) follows the token before it,
+// BOS belongs to none. In a chat only tokens starting inside a content count (scaffolding never).
 void append_prompt_units(const ExplainInput& input, const UnitOptions& options, std::vector<Unit>& units) {
   const std::u32string prompt = utf8_to_u32(input.prompt);
-  if (input.messages.empty()) {
-    if (options.granularity == Granularity::kMessage) throw Error("--granularity message needs a chat prompt (--chat)");
-    SourceTokens src{"prompt", prompt, 0, {}, -1};
-    for (int64_t p = 0; p < input.prompt_length(); ++p) {
-      const Token& t = input.prompt_tokens[static_cast<size_t>(p)];
-      const bool is_bos = p == 0 && t.length == 0 && t.byte_length == 0;
-      if (!is_bos) src.tokens.emplace_back(p, &t);
-    }
-    append_units(src, options, units);
-    return;
+  const std::vector<Region> regions = prompt_regions(input, options.granularity);
+  const bool chat = !input.messages.empty();
+  std::vector<SourceTokens> sources;
+  for (const Region& r : regions) {
+    sources.push_back({"prompt", prompt.substr(static_cast<size_t>(r.start), static_cast<size_t>(r.length)), r.start,
+                       {}, r.message, r.document});
   }
-  for (const MessageSpan& span : input.messages) {
-    SourceTokens src{"prompt", prompt.substr(static_cast<size_t>(span.start), static_cast<size_t>(span.length)),
-                     span.start, {}, span.message};
-    for (int64_t p = 0; p < input.prompt_length(); ++p) {
-      const Token& t = input.prompt_tokens[static_cast<size_t>(p)];
-      if (t.length > 0 && t.start >= span.start && t.start < span.start + span.length) src.tokens.emplace_back(p, &t);
+  auto region_of = [&](int64_t start) -> int64_t {
+    for (size_t k = 0; k < regions.size(); ++k) {
+      if (start >= regions[k].start && start < regions[k].start + regions[k].length) return static_cast<int64_t>(k);
     }
-    append_units(src, options, units);
+    return -1;
+  };
+  // The region of the last token with text; a plain prompt's leading pieces go to its first.
+  int64_t previous = chat || !input.documents.empty() ? -1 : 0;
+  for (int64_t p = 0; p < input.prompt_length(); ++p) {
+    const Token& t = input.prompt_tokens[static_cast<size_t>(p)];
+    int64_t k = -1;
+    if (t.length > 0) {
+      k = previous = region_of(t.start);
+    } else if (!chat && !(p == 0 && t.byte_length == 0)) {
+      k = previous;
+    }
+    if (k >= 0) sources[static_cast<size_t>(k)].tokens.emplace_back(p, &t);
   }
+  for (const SourceTokens& src : sources) append_units(src, options, units);
 }
 
 }  // namespace
 
+Granularity resolve_granularity(const ExplainInput& input, const UnitOptions& options) {
+  if (options.granularity != Granularity::kAuto) return options.granularity;
+  UnitOptions chosen = options;
+  for (Granularity g : {Granularity::kParagraph, Granularity::kSentence, Granularity::kWord}) {
+    chosen.granularity = g;
+    if (build_units(input, chosen).size() >= kAutoMinUnits) return g;
+  }
+  return Granularity::kToken;
+}
+
+namespace {
+
+// Coarseness, for checking that a refinement goes finer.
+int coarseness(Granularity g) {
+  switch (g) {
+    case Granularity::kToken: return 0;
+    case Granularity::kWord: return 1;
+    case Granularity::kSentence: return 2;
+    case Granularity::kParagraph: case Granularity::kDelimiter: return 3;
+    case Granularity::kMessage: case Granularity::kDocument: return 4;
+    case Granularity::kAuto: break;
+  }
+  return 5;
+}
+
+}  // namespace
+
+Granularity finer_granularity(Granularity coarse) {
+  switch (coarse) {
+    case Granularity::kToken: throw Error("--refine: token units are the finest; explain at a coarser granularity");
+    case Granularity::kWord: return Granularity::kToken;
+    case Granularity::kSentence: return Granularity::kWord;
+    default: return Granularity::kSentence;
+  }
+}
+
+void require_finer(Granularity fine, Granularity coarse) {
+  const bool plain = fine == Granularity::kToken || fine == Granularity::kWord || fine == Granularity::kSentence ||
+                     fine == Granularity::kParagraph;
+  if (!plain) throw Error("--refine: refine into token, word, sentence or paragraph units, not " + granularity_name(fine));
+  if (coarseness(fine) >= coarseness(coarse)) {
+    throw Error("--refine: " + granularity_name(fine) + " units are not finer than " + granularity_name(coarse) + " units");
+  }
+}
+
+std::vector<Unit> split_unit(const ExplainInput& input, const Unit& unit, Granularity granularity) {
+  const std::u32string text = utf8_to_u32(unit.source == "prompt" ? input.prompt : input.target);
+  SourceTokens src{unit.source, text.substr(static_cast<size_t>(unit.start), static_cast<size_t>(unit.length)),
+                   unit.start, {}, unit.message, unit.document};
+  for (int64_t p : unit.token_indices) src.tokens.emplace_back(p, &input.input_token(p));
+  UnitOptions options;
+  options.granularity = granularity;
+  std::vector<Unit> parts;
+  append_units(src, options, parts);
+  return parts;
+}
+
 std::vector<Unit> build_units(const ExplainInput& input, const UnitOptions& options) {
   if (options.granularity == Granularity::kAuto) {
     UnitOptions chosen = options;
-    for (Granularity g : {Granularity::kParagraph, Granularity::kSentence, Granularity::kWord}) {
-      chosen.granularity = g;
-      auto units = build_units(input, chosen);
-      if (units.size() >= kAutoMinUnits) return units;
-    }
-    chosen.granularity = Granularity::kToken;
+    chosen.granularity = resolve_granularity(input, options);
     return build_units(input, chosen);
   }
   if (options.granularity == Granularity::kDelimiter && options.delimiter.empty()) {

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "atman/report.hpp"
+#include "atman/utf8.hpp"
 #include "atman/text_format.hpp"
 
 namespace atman {
@@ -92,9 +93,21 @@ void write_html(const Explanation& e, std::ostream& out, bool per_target_token) 
         << escape_markup(u.text) << "</span>";
   };
   if (in.messages.empty()) {
+    // The prompt as it reads, units coloured; text outside every unit (a document template's own
+    // words, the question at document granularity) plain.
+    const std::u32string prompt = utf8_to_u32(in.prompt);
+    size_t written = 0;
+    auto plain_until = [&](size_t end) {
+      if (end > written) out << escape_markup(u32_to_utf8(prompt.substr(written, end - written)));
+      written = std::max(written, end);
+    };
     for (const Unit& u : e.units) {
-      if (u.source == "prompt") unit_span(u);
+      if (u.source != "prompt") continue;
+      plain_until(static_cast<size_t>(u.start));
+      unit_span(u);
+      written = static_cast<size_t>(u.start + u.length);
     }
+    plain_until(prompt.size());
   } else {  // a conversation: each message under its role, the target as the assistant's reply
     for (const MessageSpan& m : in.messages) {
       out << "<div class=\"message\"><b>" << escape_markup(m.role) << ":</b> ";

@@ -36,7 +36,8 @@ double target_logprob(const Explanation& e) {
 
 // With `per_target_token`, one column per target token ("t0 <piece>") before the text.
 void write_table(const Explanation& e, std::ostream& out, size_t rows, bool per_target_token) {
-  out << "rank\tunit\tsource\tstart\tlength\ttotal";
+  const bool documents = !e.input.documents.empty();
+  out << "rank\tunit\tsource\t" << (documents ? "document\t" : "") << "start\tlength\ttotal";
   if (per_target_token) {
     for (size_t t = 0; t < e.relevance.size(); ++t) {
       out << "\tt" << t << ' ' << escape_control_characters(e.input.target_tokens[t].piece);
@@ -46,13 +47,29 @@ void write_table(const Explanation& e, std::ostream& out, size_t rows, bool per_
   const auto order = e.ranking();
   for (size_t r = 0; r < std::min(rows, order.size()); ++r) {
     const Unit& u = e.units[static_cast<size_t>(order[r])];
-    out << r + 1 << '\t' << u.index << '\t' << u.source << '\t' << u.start << '\t' << u.length
+    out << r + 1 << '\t' << u.index << '\t' << u.source << '\t';
+    if (documents) out << (u.document >= 0 ? std::to_string(u.document) : std::string("-")) << '\t';
+    out << u.start << '\t' << u.length
         << '\t' << format_fixed(e.total[static_cast<size_t>(u.index)], 6);
     if (per_target_token) {
       for (const auto& row : e.relevance) out << '\t' << format_fixed(row[static_cast<size_t>(u.index)], 6);
     }
     out << "\t\"" << escape_control_characters(u.text) << "\"\n";
   }
+}
+
+// "refined the 5 most relevant of 10 paragraph units into 123 sentence units: 133 passes instead
+// of 460 (327 saved)"
+std::string refinement_summary(const Explanation& e) {
+  const Refinement& r = *e.refinement;
+  int64_t fine = 0;
+  for (const Unit& u : e.units) fine += u.refined;
+  std::ostringstream s;
+  s << "refined the " << r.refined.size() << " most relevant of " << r.units.size() << ' ' << granularity_name(r.coarse)
+    << " units into " << fine << ' ' << granularity_name(r.fine) << " units: " << r.passes << " passes instead of "
+    << r.full_fine_passes << " for " << granularity_name(r.fine) << " units everywhere ("
+    << r.full_fine_passes - r.passes << " saved)";
+  return s.str();
 }
 
 }  // namespace
@@ -72,6 +89,7 @@ void write_text(const Explanation& e, std::ostream& out, bool ansi_colors, int t
         << (in.target_generated ? " (generated: \"" + escape_control_characters(in.target) + "\")" : "");
     if (e.contrast) out << ", contrasted with \"" << escape_control_characters(e.contrast->foil.target) << "\"";
     out << "\n";
+    if (e.refinement) out << "# " << refinement_summary(e) << "\n";
     write_table(e, out, e.units.size(), per_target_token);
     return;
   }
@@ -96,6 +114,7 @@ void write_text(const Explanation& e, std::ostream& out, bool ansi_colors, int t
     out << "Contrasted with: \"" << escape_control_characters(e.contrast->foil.target, true)
         << "\" (totals: effect on log p(target) - log p(foil))\n";
   }
+  if (e.refinement) out << "Coarse to fine: " << refinement_summary(e) << "\n";
   out << "\nTop units:\n";
   write_table(e, out, static_cast<size_t>(std::max(top_k, 1)), per_target_token);
 }
