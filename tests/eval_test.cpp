@@ -110,6 +110,62 @@ TEST_F(FaithfulnessCurvesTest, SuppressionCurvesMatchDirectEditedPasses) {
   EXPECT_GT(std::abs(c.deletion[3] - c.deletion[0]), 1e-4) << "removing units should move the target";
 }
 
+TEST_F(FaithfulnessCurvesTest, TopKDropRemovesTheMostRelevantUnits) {
+  const int64_t U = static_cast<int64_t>(units.size()), T = input.input_length(), P = input.prompt_length();
+  ASSERT_GE(U, 5);
+  std::vector<double> totals(static_cast<size_t>(U));
+  for (int64_t u = 0; u < U; ++u) totals[static_cast<size_t>(u)] = static_cast<double>((u * 7) % U);
+  const auto c = faithfulness_curves(model, input, units, totals, RemovalMode::kSuppress, 10);
+  ASSERT_EQ(c.top_k_removed.size(), kTopK.size());
+  const auto order = rank_order(totals);
+  const auto ids = input.input_ids().unsqueeze(0);
+  for (size_t i = 0; i < kTopK.size(); ++i) {
+    auto factors = torch::ones({1, T});
+    for (int64_t r = 0; r < kTopK[i]; ++r) {
+      for (int64_t p : units[static_cast<size_t>(order[static_cast<size_t>(r)])].token_indices) factors[0][p] = 0.0;
+    }
+    AttentionEdit edit{factors, {}};
+    EXPECT_NEAR(c.top_k_removed[i], mean_logprob(ids, P, &edit), 1e-5) << "k = " << kTopK[i];
+  }
+  const auto scores = faithfulness_scores(c);
+  ASSERT_EQ(scores.top_k_drop.size(), kTopK.size());
+  EXPECT_DOUBLE_EQ(scores.top_k_drop[1], c.deletion[0] - c.top_k_removed[1]);
+  // Fewer units than k: all of them go, as at the end of the deletion curve.
+  const std::vector<Unit> two(units.begin(), units.begin() + 2);
+  const auto few = faithfulness_curves(model, input, two, {1.0, 0.5}, RemovalMode::kSuppress, 2);
+  EXPECT_NEAR(few.top_k_removed[2], few.deletion[2], 1e-6);
+}
+
+TEST(GroundTruthTest, GoldDocumentsMarkTheirUnits) {
+  std::vector<Unit> units(4);
+  units[0].document = 0, units[1].document = 1, units[2].document = 1, units[3].document = -1;
+  EXPECT_EQ(gold_document_units(units, parse_gold_documents(nlohmann::json(1), 3)),
+            (std::vector<bool>{false, true, true, false}));
+  EXPECT_EQ(parse_gold_documents(nlohmann::json::parse("[0, 2]"), 3), (std::vector<int64_t>{0, 2}));
+  EXPECT_THAT(error_message([] { parse_gold_documents(nlohmann::json(3), 3); }), HasSubstr("not a document index in [0, 3)"));
+  EXPECT_THAT(error_message([] { parse_gold_documents(nlohmann::json::parse("[]"), 3); }), HasSubstr("names no document"));
+}
+
+TEST_F(FaithfulnessCurvesTest, RetrievalRecordsScoreDocumentsAgainstTheirGold) {
+  std::istringstream in(
+      "{\"id\":\"r\",\"documents\":[\"The dog ran.\",\"The cat sat on the mat.\"],\"prompt\":\"The\",\"target\":\" cat\",\"gold\":1}\n"
+      "{\"id\":\"bad\",\"documents\":[\"The dog ran.\"],\"prompt\":\"The\",\"target\":\" cat\",\"gold\":4}\n"
+      "{\"id\":\"nodocs\",\"documents\":\"The dog ran.\",\"prompt\":\"The\",\"target\":\" cat\"}\n");
+  EvalOptions options;
+  options.methods = {"atman"};
+  options.settings.granularity = "document";
+  const EvalReport report = evaluate(model, in, options);
+  ASSERT_EQ(report.methods[0].records.size(), 1u);
+  const RecordEvaluation& r = report.methods[0].records[0];
+  EXPECT_EQ(r.units, 2);
+  ASSERT_TRUE(r.gold.has_value());
+  EXPECT_EQ(r.faithfulness.top_k_drop.size(), kTopK.size());
+  ASSERT_EQ(report.failed.size(), 2u);
+  EXPECT_THAT(report.failed[0].message, HasSubstr("not a document index in [0, 1)"));
+  EXPECT_THAT(report.failed[1].message, HasSubstr("'documents' must be an array of strings"));
+  EXPECT_EQ(metric_values(report.methods[0], "top1_drop").size(), 1u);
+}
+
 TEST_F(FaithfulnessCurvesTest, DeletionModeDropsTokens) {
   std::vector<double> totals(units.size(), 0.0);
   const auto c = faithfulness_curves(model, input, units, totals, RemovalMode::kDelete, 10);

@@ -27,7 +27,12 @@ struct FaithfulnessCurves {
   // (deletion) or with only them kept (insertion); units ranked by decreasing total.
   std::vector<double> deletion;
   std::vector<double> insertion;
+  // ContextCite's top-k drop: mean log p(target_t) with the k most relevant units removed, for
+  // each k of kTopK (all units when fewer than k).
+  std::vector<double> top_k_removed;
 };
+
+inline const std::vector<int64_t> kTopK{1, 3, 5};
 
 FaithfulnessCurves faithfulness_curves(const Model& model, const ExplainInput& input, const std::vector<Unit>& units,
                                        const std::vector<double>& totals, RemovalMode mode, int64_t steps = 10);
@@ -44,6 +49,9 @@ struct FaithfulnessScores {
   // sufficiency       = mean_k [F(x) − F(only the top k)]       (lower is better).
   double comprehensiveness = 0;
   double sufficiency = 0;
+  // For each k of kTopK: F(x) − F(x without its k most relevant units), in mean log-probability
+  // (higher is better).
+  std::vector<double> top_k_drop;
 };
 
 FaithfulnessScores faithfulness_scores(const FaithfulnessCurves& curves);

@@ -14,6 +14,14 @@ double t_quantile_95(int64_t df) {
   return df <= 60 ? 2.000 : df <= 120 ? 1.980 : 1.960;
 }
 
+// The drop at k, NaN when the record has none.
+double top_k_drop(const FaithfulnessScores& f, int64_t k) {
+  for (size_t i = 0; i < kTopK.size() && i < f.top_k_drop.size(); ++i) {
+    if (kTopK[i] == k) return f.top_k_drop[i];
+  }
+  return std::nan("");
+}
+
 }  // namespace
 
 MetricSummary summarize(const std::vector<double>& values) {
@@ -43,6 +51,9 @@ const std::vector<MetricInfo>& eval_metrics() {
       {"insertion_auc", "insertion AUC", true},
       {"comprehensiveness", "AOPC comprehensiveness", true},
       {"sufficiency", "AOPC sufficiency", false},
+      {"top1_drop", "top-1 drop", true},
+      {"top3_drop", "top-3 drop", true},
+      {"top5_drop", "top-5 drop", true},
       {"average_precision", "gold MAP", true},
       {"recall_at_gold", "gold recall@G", true},
       {"pointing_game", "pointing game", true},
@@ -62,6 +73,9 @@ std::vector<double> metric_values(const MethodEvaluation& m, const std::string& 
     else if (key == "insertion_auc") values.push_back(f.insertion_auc);
     else if (key == "comprehensiveness") values.push_back(f.comprehensiveness);
     else if (key == "sufficiency") values.push_back(f.sufficiency);
+    else if (key == "top1_drop") values.push_back(top_k_drop(f, 1));
+    else if (key == "top3_drop") values.push_back(top_k_drop(f, 3));
+    else if (key == "top5_drop") values.push_back(top_k_drop(f, 5));
     else if (key == "average_precision") values.push_back(r.gold ? r.gold->average_precision : none);
     else if (key == "recall_at_gold") values.push_back(r.gold ? r.gold->recall_at_gold : none);
     else if (key == "pointing_game") values.push_back(r.gold ? r.gold->pointing_game : none);

@@ -93,28 +93,33 @@ FaithfulnessCurves faithfulness_curves(const Model& model, const ExplainInput& i
   const auto order = rank_order(totals);
   const int64_t U = static_cast<int64_t>(units.size()), T = input.input_length();
   FaithfulnessCurves curves;
-  std::vector<std::vector<bool>> keep;  // deletion rows, then insertion rows
+  // A keep-mask over input positions with the `top` most relevant units removed (deletion), or
+  // all the others (insertion).
+  auto removal_row = [&](int64_t top, bool insertion) {
+    std::vector<bool> row(static_cast<size_t>(T), true);
+    for (int64_t rank = 0; rank < U; ++rank) {
+      if ((rank < top) != insertion) {
+        for (int64_t p : units[static_cast<size_t>(order[static_cast<size_t>(rank)])].token_indices) {
+          row[static_cast<size_t>(p)] = false;
+        }
+      }
+    }
+    return row;
+  };
+  std::vector<std::vector<bool>> keep;  // deletion rows, insertion rows, then top-k rows
   for (int64_t k = 0; k <= steps; ++k) curves.fractions.push_back(static_cast<double>(k) / static_cast<double>(steps));
   for (bool insertion : {false, true}) {
     for (double fraction : curves.fractions) {
-      const auto top = static_cast<int64_t>(std::lround(fraction * static_cast<double>(U)));
-      std::vector<bool> row(static_cast<size_t>(T), true);
-      for (int64_t rank = 0; rank < U; ++rank) {
-        const bool in_top = rank < top;
-        if (in_top != insertion) {  // deletion removes the top units, insertion all the others
-          for (int64_t p : units[static_cast<size_t>(order[static_cast<size_t>(rank)])].token_indices) {
-            row[static_cast<size_t>(p)] = false;
-          }
-        }
-      }
-      keep.push_back(std::move(row));
+      keep.push_back(removal_row(std::lround(fraction * static_cast<double>(U)), insertion));
     }
   }
+  for (int64_t k : kTopK) keep.push_back(removal_row(std::min(k, U), false));
   const auto values = mode == RemovalMode::kSuppress ? suppressed_logprobs(model, input, keep)
                                                      : deleted_logprobs(model, input, keep);
   const auto half = static_cast<std::ptrdiff_t>(steps + 1);
   curves.deletion.assign(values.begin(), values.begin() + half);
-  curves.insertion.assign(values.begin() + half, values.end());
+  curves.insertion.assign(values.begin() + half, values.begin() + 2 * half);
+  curves.top_k_removed.assign(values.begin() + 2 * half, values.end());
   return curves;
 }
 
@@ -137,6 +142,7 @@ FaithfulnessScores faithfulness_scores(const FaithfulnessCurves& c) {
   }
   s.comprehensiveness = comprehensiveness / static_cast<double>(interior);
   s.sufficiency = sufficiency / static_cast<double>(interior);
+  for (double removed : c.top_k_removed) s.top_k_drop.push_back(full - removed);
   return s;
 }
 

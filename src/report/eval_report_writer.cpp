@@ -154,7 +154,9 @@ std::string eval_summary_markdown(const EvalReport& report) {
     s << '\n';
   }
   s << "\nDeletion/insertion AUC: area under the curve of p/p_full, the per-token probability of the target "
-       "relative to the full input's. AOPC over the 10%–90% steps (ERASER). Gold metrics over records with `gold` spans: mean "
+       "relative to the full input's. AOPC over the 10%–90% steps (ERASER). Top-k drop (ContextCite): fall of the mean "
+       "log-probability of the target tokens when the k most relevant units are removed (all of them when fewer). "
+       "Gold metrics over records with `gold` spans (or gold documents): mean "
        "average precision, recall among the top G units (G = gold units), pointing game (top unit is gold). "
        "Peak RSS is the whole process's, model included"
     << (report.peak_rss_per_record ? ", reset before each explanation" : " (could not be reset between records here: a running maximum)")
