@@ -106,6 +106,30 @@ TEST(BatchOutputTest, MergeRefusesMissingShardsOtherInputsAndDirectories) {
   EXPECT_THAT(error_message([&] { merge_shard_outputs({tmp.path() / "a", tmp.path()}); }), HasSubstr("is a directory"));
 }
 
+TEST(BatchOutputTest, MergeWarnsWhenShardsRecordDifferentThreadCounts) {
+  TempDir tmp;
+  auto with_threads = [](std::string line, int threads) {  // "batch": {..., "threads": N}
+    return line.insert(line.size() - 2, ",\"threads\":" + std::to_string(threads));
+  };
+  write(tmp.path() / "a", with_threads(shard_line("x", 1, "0/2"), 2) + "\n" + with_threads(shard_line("z", 3, "0/2"), 2) + "\n");
+  write(tmp.path() / "b", with_threads(shard_line("y", 2, "1/2"), 2) + "\n");
+  write(tmp.path() / "c", with_threads(shard_line("y", 2, "1/2"), 1) + "\n");
+  std::vector<std::string> warnings;
+  const auto same = merge_shard_outputs({tmp.path() / "a", tmp.path() / "b"}, &warnings);
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_EQ(same.at(1), with_threads(shard_line("y", 2, "0/1"), 2)) << "the thread count is kept";
+  merge_shard_outputs({tmp.path() / "a", tmp.path() / "c"}, &warnings);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("different thread counts (1 thread: '" + (tmp.path() / "c").string() +
+                                     "'; 2 threads: '" + (tmp.path() / "a").string() + "')"));
+  warnings.clear();
+  merge_shard_outputs({tmp.path() / "a", tmp.path() / "b"}, &warnings);
+  write(tmp.path() / "old", shard_line("y", 2, "1/2") + "\n");
+  merge_shard_outputs({tmp.path() / "a", tmp.path() / "old"}, &warnings);
+  ASSERT_EQ(warnings.size(), 1u) << "a shard of an atman that did not record threads is not assumed equal";
+  EXPECT_THAT(warnings[0], HasSubstr("unrecorded threads: '"));
+}
+
 TEST(BatchInputTest, SummaryFingerprintsTheBytesAndCountsRecordsPerShard) {
   std::istringstream in("{\"a\":1}\n\n  \n{\"b\":2}\n{\"c\":3}");
   const BatchInputSummary all = summarize_batch_input(in, Shard{});

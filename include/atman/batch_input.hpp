@@ -2,6 +2,7 @@
 // What identifies one batch run's input, written into every output line as
 // "batch": {"input", "records", "shard"}, so that `merge` can refuse shards of different inputs
 // or an incomplete set, and `--resume` can refuse an output written for another input.
+// (`atman batch` adds "threads", the intra-op thread count, for merge to warn on a mix.)
 #include <cstdint>
 #include <istream>
 #include <string>

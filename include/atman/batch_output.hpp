@@ -29,7 +29,10 @@ ExistingOutput repair_and_scan_output(const std::filesystem::path& path);
 // unsharded output, byte for byte. Throws unless the files form one complete run of one input:
 // when a file is unreadable or a directory, a line is cut off or lacks "line" or "batch", two
 // files come from different inputs or shard counts, repeat a shard or an input line, or records
-// are missing (a shard not given, or not finished).
-std::vector<std::string> merge_shard_outputs(const std::vector<std::filesystem::path>& shards);
+// are missing (a shard not given, or not finished). When the lines record different thread
+// counts ("batch"."threads"; totals then differ in their last digits), one warning saying which
+// files hold which is appended to `warnings`.
+std::vector<std::string> merge_shard_outputs(const std::vector<std::filesystem::path>& shards,
+                                             std::vector<std::string>* warnings = nullptr);
 
 }  // namespace atman

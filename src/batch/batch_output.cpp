@@ -2,6 +2,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "atman/batch_record.hpp"
@@ -61,6 +62,27 @@ std::string shard_name(const Shard& s) {
   return std::to_string(s.index) + "/" + std::to_string(s.count);
 }
 
+// The thread count a line's run recorded ("batch"."threads"), or "unrecorded" (older atman).
+std::string threads_of(const ordered_json& line) {
+  const auto& batch = line["batch"];
+  const auto threads = batch.find("threads");
+  return threads == batch.end() ? "unrecorded" : threads->dump();
+}
+
+// "1 thread: 'a', 'b'; 2 threads: 'c'"
+std::string describe_threads(const std::map<std::string, std::set<std::filesystem::path>>& files_by_threads) {
+  std::string text;
+  for (const auto& [threads, files] : files_by_threads) {
+    text += (text.empty() ? "" : "; ") + threads + (threads == "1" ? " thread: " : " threads: ");
+    bool first = true;
+    for (const auto& file : files) {
+      text += (first ? "'" : ", '") + file.string() + "'";
+      first = false;
+    }
+  }
+  return text;
+}
+
 }  // namespace
 
 ExistingOutput repair_and_scan_output(const std::filesystem::path& path) {
@@ -84,8 +106,10 @@ ExistingOutput repair_and_scan_output(const std::filesystem::path& path) {
   return out;
 }
 
-std::vector<std::string> merge_shard_outputs(const std::vector<std::filesystem::path>& shards) {
+std::vector<std::string> merge_shard_outputs(const std::vector<std::filesystem::path>& shards,
+                                             std::vector<std::string>* warnings) {
   std::map<int64_t, std::string> by_line;
+  std::map<std::string, std::set<std::filesystem::path>> files_by_threads;
   std::optional<ShardRun> first;  // the run every file must belong to
   std::filesystem::path first_path;
   std::map<int64_t, std::filesystem::path> file_of_shard;  // shard index -> the file holding it
@@ -123,6 +147,7 @@ std::vector<std::string> merge_shard_outputs(const std::vector<std::filesystem::
                     " holds input line " + std::to_string(input_line) + ", which is not in shard " +
                     shard_name(run.shard));
       }
+      files_by_threads[threads_of(j)].insert(path);
       j["batch"]["shard"] = "0/1";
       if (!by_line.emplace(input_line, j.dump()).second) {
         throw Error("input line " + std::to_string(input_line) + " appears twice ('" +
@@ -142,6 +167,12 @@ std::vector<std::string> merge_shard_outputs(const std::vector<std::filesystem::
                 std::to_string(expected) + " records: " +
                 (missing.empty() ? "a shard is unfinished (complete it with atman batch --resume)"
                                  : "shards " + missing + " are missing"));
+  }
+  if (files_by_threads.size() > 1 && warnings != nullptr) {
+    warnings->push_back("the shards were computed with different thread counts (" +
+                        describe_threads(files_by_threads) +
+                        "): the merged file is not byte for byte what one run writes, and its totals may differ "
+                        "from such a run in the last digits (atman check passes at its defaults)");
   }
   std::vector<std::string> merged;
   for (auto& [line, text] : by_line) merged.push_back(std::move(text));

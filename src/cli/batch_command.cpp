@@ -14,6 +14,7 @@
 #include "atman/batch_runner.hpp"
 #include "atman/file_lock.hpp"
 #include "atman/input_file.hpp"
+#include "atman/runtime.hpp"
 #include "commands.hpp"
 #include "explain_flags.hpp"
 #include "model_options.hpp"
@@ -29,6 +30,7 @@ struct BatchCommandOptions {
   std::string output;
   bool resume = false;
   bool overwrite = false;
+  bool failed_records_ok = false;
   std::string shard = "0/1";
   int64_t kill_after = 0;  // hidden, for the kill-and-resume test: SIGKILL after this many records
 };
@@ -40,6 +42,15 @@ std::unique_ptr<std::istream> open_batch_input(const std::string& path) {
   auto buffered = std::make_unique<std::stringstream>();
   *buffered << std::cin.rdbuf();
   return buffered;
+}
+
+// Whether an existing output's "batch" field is this run's, but for the thread count.
+bool same_input_and_shard(const nlohmann::ordered_json& existing, const nlohmann::ordered_json& run) {
+  if (!existing.is_object()) return false;
+  for (const char* key : {"input", "records", "shard"}) {
+    if (existing.value(key, nlohmann::ordered_json()) != run.value(key, nlohmann::ordered_json())) return false;
+  }
+  return true;
 }
 
 void run_batch_command(const BatchCommandOptions& o) {
@@ -58,6 +69,8 @@ void run_batch_command(const BatchCommandOptions& o) {
   input->clear();
   input->seekg(0);
   options.run_info = batch_run_json(summary, options.shard);
+  // Another thread count changes totals in their last digits: recorded, so merge can warn.
+  options.run_info["threads"] = runtime_info().torch_threads;
 
   std::unique_ptr<FileLock> lock;
   const bool to_file = o.output != "-";
@@ -79,9 +92,16 @@ void run_batch_command(const BatchCommandOptions& o) {
     if (o.overwrite) lock->truncate();
     if (o.resume) {
       existing = repair_and_scan_output(o.output);
-      if (!existing.run_info.is_null() && existing.run_info != options.run_info) {
+      if (!existing.run_info.is_null() && !same_input_and_shard(existing.run_info, options.run_info)) {
         throw Error("--resume: '" + o.output + "' was written for another input or shard (" +
                     existing.run_info.dump() + "; this run is " + options.run_info.dump() + ")");
+      }
+      if (!existing.run_info.is_null() && existing.run_info.value("threads", nlohmann::ordered_json()) !=
+                                              options.run_info["threads"]) {
+        spdlog::warn("'{}' was begun with threads {} and this run has threads {}: totals may differ between its "
+                     "lines in the last digits (atman merge will warn; atman check passes)",
+                     o.output, existing.run_info.value("threads", nlohmann::ordered_json("unrecorded")).dump(),
+                     options.run_info["threads"].dump());
       }
       options.done_ids = existing.completed_ids;
       if (existing.repaired_bytes > 0) {
@@ -110,7 +130,10 @@ void run_batch_command(const BatchCommandOptions& o) {
                result.skipped, seconds, seconds > 0 ? 60.0 * static_cast<double>(finished) / seconds : 0.0);
   // The exit code speaks for the whole output, error lines left by earlier (resumed) runs included.
   const int64_t failed = existing.failed + result.failed;
-  if (failed > 0) {
+  if (failed > 0 && o.failed_records_ok) {
+    spdlog::warn("{} of {} records failed; their error lines are in {}", failed, existing.lines + finished,
+                 to_file ? "'" + o.output + "'" : "the output");
+  } else if (failed > 0) {
     throw Error(std::to_string(failed) + " of " + std::to_string(existing.lines + finished) +
                 " records failed; their error lines are in " + (to_file ? "'" + o.output + "'" : "the output"));
   }
@@ -126,6 +149,9 @@ void setup_batch(CLI::App& app) {
   cmd->add_option("--output,-o", o->output, "JSONL output, - for stdout")->required();
   cmd->add_flag("--resume", o->resume, "skip records whose id is already in the output; repair a cut-off last line");
   cmd->add_flag("--overwrite", o->overwrite, "replace an existing output file");
+  cmd->add_flag("--failed-records-ok", o->failed_records_ok,
+                "exit 0 although records failed (their error lines are written all the same), e.g. for a "
+                "scheduler's --dependency=afterok");
   cmd->add_option("--shard", o->shard, "K/N: only records whose 0-based line index is K mod N")->capture_default_str();
   cmd->add_option("--kill-after", o->kill_after)->group("");  // hidden: crash test
   add_explain_flags(cmd, o->flags);

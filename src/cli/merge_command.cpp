@@ -1,4 +1,6 @@
 // atman merge: joins the outputs of `atman batch --shard K/N` back into input order.
+#include <spdlog/spdlog.h>
+
 #include <fstream>
 #include <memory>
 
@@ -17,8 +19,10 @@ struct MergeOptions {
 void run_merge(const MergeOptions& o) {
   OutputFile output(o.output);
   const std::vector<std::filesystem::path> paths(o.shards.begin(), o.shards.end());
-  for (const auto& line : merge_shard_outputs(paths)) output.stream() << line << '\n';
+  std::vector<std::string> warnings;
+  for (const auto& line : merge_shard_outputs(paths, &warnings)) output.stream() << line << '\n';
   output.commit();
+  for (const auto& warning : warnings) spdlog::warn("{}", warning);
 }
 
 }  // namespace

@@ -119,6 +119,8 @@ atman_cli_test(batch_bad_shard 2 "error: --shard 2/2: need 0 <= K < N"
   -- ${ATMAN_EXE} batch --input ${BATCH_INPUT} --output - --shard 2/2)
 atman_cli_test(batch_refuses_to_overwrite 1 "error: --output '.*batch_input.jsonl' exists: pass --resume"
   -- ${ATMAN_EXE} batch --input ${BATCH_INPUT} --output ${BATCH_INPUT})
+atman_cli_test(batch_failed_records_ok 0 "\\[warning\\] 6 of 12 records failed. their error lines are in the output"
+  -- ${ATMAN_EXE} batch --input ${BATCH_INPUT} --output - --failed-records-ok)
 atman_cli_test(batch_resume_to_stdout 2 "error: --resume needs an output file"
   -- ${ATMAN_EXE} batch --input ${BATCH_INPUT} --output - --resume)
 atman_cli_test(check_missing_baseline 2 "error: --baseline: cannot read '/nonexistent.jsonl'"
