@@ -24,8 +24,9 @@ packages=(cmake g++ make pkg-config libsentencepiece-dev libcli11-dev nlohmann-j
           libgtest-dev libgmock-dev libpcre2-dev libutf8proc-dev)
 # Debian's libtorch reaches BLAS through libblas.so.3: OpenBLAS is linked ahead of it.
 [[ -z "$torch_dir" ]] && packages+=(libtorch-dev libopenblas-dev)
-# The test suite also fuzzes the parsers with libFuzzer, which comes with Debian's clang.
-((all)) && packages+=(clang libclang-rt-14-dev)
+# The test suite also fuzzes the parsers with libFuzzer, which comes with Debian's clang, and
+# runs the Slurm recipe (tools/slurm/) on a single-node cluster of its own (label slurm).
+((all)) && packages+=(clang libclang-rt-14-dev slurm-wlm munge)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

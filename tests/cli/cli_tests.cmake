@@ -215,3 +215,11 @@ set_tests_properties(cli_batch_chat_records PROPERTIES LABELS cli)
 # A hostile template nesting 1000 blocks: a clear error, not a stack overflow.
 atman_cli_test(chat_template_too_deep 1 "error: chat template '.*deep_nesting.jinja', line 1: syntax error: the template nests blocks or expressions too deeply"
   -- ${ATMAN_EXE} tokenize --chat --chat-template ${CHAT}/deep_nesting.jinja --messages ${CHAT}/conversation.json)
+
+# The Slurm recipe of tools/slurm/ on a single-node Slurm cluster the test starts itself (issue 16):
+# array job, one task cancelled and resumed, merge job; skipped (77) where Slurm cannot run, except
+# under CI=true.
+add_test(NAME slurm_array_kill_resume_merge
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/slurm_array_test.sh ${ATMAN_EXE} ${PROJECT_SOURCE_DIR}
+          ${CMAKE_CURRENT_BINARY_DIR}/slurm_array)
+set_tests_properties(slurm_array_kill_resume_merge PROPERTIES LABELS slurm TIMEOUT 300 SKIP_RETURN_CODE 77)
