@@ -112,7 +112,10 @@ add_test(NAME cli_batch_shards_merge
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/batch_shard_test.sh ${ATMAN_EXE} ${BATCH_INPUT} ${CMAKE_CURRENT_BINARY_DIR}/batch_shard)
 add_test(NAME cli_check_end_to_end
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/check_test.sh ${ATMAN_EXE} ${BATCH_INPUT} ${CMAKE_CURRENT_BINARY_DIR}/check)
-set_tests_properties(cli_batch_kill_and_resume cli_batch_shards_merge cli_check_end_to_end PROPERTIES LABELS cli)
+add_test(NAME cli_documents_and_refine
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/documents_test.sh ${ATMAN_EXE} ${DATA} ${CMAKE_CURRENT_BINARY_DIR}/documents)
+set_tests_properties(cli_batch_kill_and_resume cli_batch_shards_merge cli_check_end_to_end cli_documents_and_refine
+                     PROPERTIES LABELS cli)
 atman_cli_test(batch_missing_input 1 "error: --input: cannot read '/nonexistent.jsonl'"
   -- ${ATMAN_EXE} batch --input /nonexistent.jsonl --output ${CMAKE_CURRENT_BINARY_DIR}/never.jsonl)
 atman_cli_test(batch_bad_shard 2 "error: --shard 2/2: need 0 <= K < N"
