@@ -9,12 +9,8 @@
 set -euo pipefail
 export LC_ALL=C
 
-names=(Lily Tom Ben Sue Mia Max Anna Sam)
-pronouns=(She He He She She He She He)
-possessives=(her his his her her his her his)
-objects=(ball kite doll box book hat cake boat)
-colors=(red blue big small yellow green pink shiny)
-places=(park garden forest beach)
+# shellcheck source=tools/story_words.sh
+source "$(dirname "$0")/story_words.sh"
 
 # story I: child I, its object and a day out.
 story() {
