@@ -90,6 +90,23 @@ TEST_F(AtmanExplainerTest, ConceptualCoSuppressionMatchesTheDefinition) {
   expect_matches_definition({}, atman);
 }
 
+TEST_F(AtmanExplainerTest, SimilaritiesInBlocksGiveTheSameRows) {
+  // Word units of several tokens, similarities a block of 1, 2 and 3 unit tokens at a time
+  // (so a unit spans blocks), suppressing and amplifying: the rows of one block of all.
+  UnitOptions words;
+  words.granularity = Granularity::kWord;
+  const auto units = build_units(input, words);
+  const auto embeddings = model.transformer.embed(input.input_ids().unsqueeze(0))[0];
+  for (double factor : {0.1, 3.0}) {
+    SuppressionOptions s;
+    s.conceptual_threshold = 0.3;
+    s.factor = factor;
+    const auto whole = suppression_rows(units, embeddings, s, 1000);
+    EXPECT_GT((whole != 1.0f).sum().item<int64_t>(), (whole.size(0) * 3) / 2) << "neighbours are co-edited";
+    for (int64_t block : {1, 2, 3}) EXPECT_TRUE(suppression_rows(units, embeddings, s, block).equal(whole)) << block;
+  }
+}
+
 TEST_F(AtmanExplainerTest, WordUnitsSuppressAllTheirTokensTogether) {
   ExplainOptions options;
   options.units.granularity = Granularity::kWord;

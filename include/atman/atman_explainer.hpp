@@ -55,7 +55,8 @@ int64_t atman_batch_bytes(const ModelConfig& config, int64_t length, int64_t tai
 int64_t atman_rows_within(const ModelConfig& config, int64_t length, int64_t tail, int64_t logit_positions,
                           int64_t budget, const torch::Device& device = torch::kCPU);
 
-// The budget used when AtmanOptions::max_memory_bytes is 0: one full pass's activations; on a
+// The budget used when AtmanOptions::max_memory_bytes is 0: the activations of one inference pass
+// (every position, the next token's logits), at least 64 MiB; on a
 // GPU at least 1 GiB, capped at 80% of the device's free memory.
 int64_t default_memory_budget(const ModelConfig& config, int64_t length, const torch::Device& device = torch::kCPU);
 

@@ -30,9 +30,12 @@ struct SuppressionOptions {
 };
 
 // (U, T) float32 on the CPU: row u holds the factor of every key position when unit u is suppressed.
-// `embeddings` (T, D) are the input token embeddings, used for conceptual co-suppression.
+// `embeddings` (T, D) are the input token embeddings, used for conceptual co-suppression, whose
+// cosine similarities are computed `similarity_block_tokens` unit tokens at a time (0: 16 MiB of
+// them), never as one (T, T) matrix.
 torch::Tensor suppression_rows(const std::vector<Unit>& units, const torch::Tensor& embeddings,
-                               const SuppressionOptions& options);
+                               const SuppressionOptions& options,
+                               int64_t similarity_block_tokens = 0);
 
 // (U) int64: the first position each row edits (factor ≠ 1); T when it edits none.
 torch::Tensor first_suppressed_positions(const torch::Tensor& rows);

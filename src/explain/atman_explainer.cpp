@@ -44,7 +44,8 @@ int64_t atman_rows_within(const ModelConfig& c, int64_t length, int64_t tail, in
 }
 
 int64_t default_memory_budget(const ModelConfig& c, int64_t length, const torch::Device& device) {
-  const int64_t one_pass = std::max<int64_t>(int64_t{64} << 20, atman_batch_bytes(c, length, length, length, 1, device));
+  // One inference pass: every position once, the next token's logits (as generation computes).
+  const int64_t one_pass = std::max<int64_t>(int64_t{64} << 20, atman_batch_bytes(c, length, length, 1, 1, device));
   if (!device.is_cuda()) return one_pass;
   // A GPU computes a short pass's few rows no faster than one: give it at least 1 GiB of rows,
   // but never more than 80% of what the device has free now (the weights are already there).

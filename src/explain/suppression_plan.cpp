@@ -1,5 +1,7 @@
 #include "atman/suppression_plan.hpp"
 
+#include <algorithm>
+
 #include "atman/error.hpp"
 
 namespace atman {
@@ -27,39 +29,69 @@ void SuppressionOptions::validate() const {
   }
 }
 
+namespace {
+
+// Bytes of cosine similarities computed at once: the (T, T) matrix of a long sequence would be
+// its largest tensor (1 GiB at 16k tokens), so similarities come a block of unit tokens at a time.
+constexpr int64_t kSimilarityBlockBytes = int64_t{16} << 20;
+
+// Folds conceptual co-suppression into `rows` (U, T): per position, the factor farthest from 1
+// any of the unit's tokens gives it (the smallest when suppressing, the largest when amplifying).
+void co_suppress(torch::Tensor& rows, const std::vector<Unit>& units, const torch::Tensor& embeddings,
+                 const SuppressionOptions& options, int64_t block) {
+  const auto factor = static_cast<float>(options.factor);
+  const auto e = embeddings.to(torch::kFloat32);
+  const auto unit_vectors = e / e.norm(2, -1, /*keepdim=*/true).clamp_min(1e-12);  // (T, D)
+  // Every unit's tokens in unit order, and where each unit's run of them begins.
+  std::vector<int64_t> tokens, owner;
+  for (size_t u = 0; u < units.size(); ++u) {
+    for (int64_t p : units[u].token_indices) {
+      tokens.push_back(p);
+      owner.push_back(static_cast<int64_t>(u));
+    }
+  }
+  const auto all = static_cast<int64_t>(tokens.size());
+  for (int64_t begin = 0; begin < all; begin += block) {
+    const int64_t n = std::min(block, all - begin);
+    const auto index = torch::tensor(std::vector<int64_t>(tokens.begin() + begin, tokens.begin() + begin + n),
+                                     torch::kInt64).to(unit_vectors.device());
+    // On the embeddings' device (fast on a GPU), then to the CPU, where the rows are built.
+    const auto similarity = torch::matmul(unit_vectors.index_select(0, index), unit_vectors.t()).to(torch::kCPU);  // (n, T)
+    const auto neighbour_factor = options.modify_factor ? (1.0f - factor) * (1.0f - similarity) + factor
+                                                        : torch::full_like(similarity, factor);
+    const auto per_token = torch::where(similarity >= *options.conceptual_threshold, neighbour_factor,
+                                        torch::ones_like(similarity));  // (n, T)
+    for (int64_t i = 0; i < n;) {  // each unit's run of rows in this block
+      const int64_t u = owner[static_cast<size_t>(begin + i)];
+      int64_t j = i;
+      while (j < n && owner[static_cast<size_t>(begin + j)] == u) ++j;
+      auto row = rows[u];
+      const auto run = per_token.narrow(0, i, j - i);
+      if (factor <= 1.0f) {
+        row.copy_(torch::minimum(row, std::get<0>(run.min(0))));
+      } else {
+        row.copy_(torch::maximum(row, std::get<0>(run.max(0))));
+      }
+      i = j;
+    }
+  }
+}
+
+}  // namespace
+
 torch::Tensor suppression_rows(const std::vector<Unit>& units, const torch::Tensor& embeddings,
-                               const SuppressionOptions& options) {
+                               const SuppressionOptions& options, int64_t similarity_block_tokens) {
   options.validate();
   const int64_t T = embeddings.size(0);
-  const auto factor = static_cast<float>(options.factor);
   auto rows = torch::ones({static_cast<int64_t>(units.size()), T}, torch::kFloat32);  // (U, T)
-
-  torch::Tensor cosine;  // (T, T)
   if (options.conceptual_threshold) {
-    auto e = embeddings.to(torch::kFloat32);
-    auto unit_vectors = e / e.norm(2, -1, /*keepdim=*/true).clamp_min(1e-12);
-    // On the embeddings' device (fast on a GPU), then to the CPU, where the rows are built.
-    cosine = torch::matmul(unit_vectors, unit_vectors.t()).to(torch::kCPU);
+    const int64_t block = similarity_block_tokens > 0 ? similarity_block_tokens
+                                                      : std::max<int64_t>(1, kSimilarityBlockBytes / (4 * T));
+    co_suppress(rows, units, embeddings, options, block);
   }
   for (size_t u = 0; u < units.size(); ++u) {
-    auto row = rows[static_cast<int64_t>(u)];
-    const auto own = torch::tensor(units[u].token_indices, torch::kInt64);
-    if (cosine.defined()) {
-      auto similarity = cosine.index_select(0, own);  // (|u|, T)
-      auto neighbour_factor = options.modify_factor
-                                  ? (1.0f - factor) * (1.0f - similarity) + factor
-                                  : torch::full_like(similarity, factor);
-      auto per_token = torch::where(similarity >= *options.conceptual_threshold, neighbour_factor,
-                                    torch::ones_like(similarity));
-      // A unit takes, per position, the factor farthest from 1 any of its tokens gives it: the
-      // smallest when suppressing, the largest when amplifying.
-      if (factor <= 1.0f) {
-        row.copy_(std::get<0>(per_token.min(0)).clamp_max(1.0f));
-      } else {
-        row.copy_(std::get<0>(per_token.max(0)).clamp_min(1.0f));
-      }
-    }
-    row.index_fill_(0, own, factor);
+    rows[static_cast<int64_t>(u)].index_fill_(0, torch::tensor(units[u].token_indices, torch::kInt64),
+                                              static_cast<float>(options.factor));
   }
   return rows;
 }
