@@ -31,6 +31,9 @@ struct BenchRequest {
   GradientOptions gradient;     // steps and batch of the gradient modes
   int repeats = 1;              // forward mode: passes timed (the mean is reported)
   uint64_t seed = 0;            // of the synthetic prompt
+  // Units of the explanation modes. The synthetic prompt has words but no sentence ends or blank
+  // lines: paragraph (or sentence) makes the whole prompt one unit, one perturbed pass.
+  Granularity granularity = Granularity::kToken;
 };
 
 struct BenchResult {

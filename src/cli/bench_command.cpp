@@ -40,6 +40,7 @@ struct BenchCommandOptions {
   int64_t batch_size = 0;
   std::string max_memory = "auto";
   std::string conceptual_threshold = "off";
+  std::string granularity = "token";
   int repeats = 3;
   std::string method;  // shorthand: --modes forward,atman,METHOD
   int64_t steps = 20;
@@ -71,6 +72,7 @@ BenchRequest request_for(const BenchCommandOptions& o, const std::string& mode, 
   } else {
     request.atman.suppression.conceptual_threshold = std::stod(o.conceptual_threshold);
   }
+  request.granularity = parse_granularity(o.granularity);
   request.repeats = o.repeats;
   request.gradient.steps = o.steps;
   request.gradient.batch_size = o.gradient_batch_size;
@@ -97,6 +99,7 @@ nlohmann::json spawn_child(const BenchCommandOptions& o, const std::string& mode
                                    "--batch-size", std::to_string(o.batch_size),
                                    "--max-memory", o.max_memory,
                                    "--conceptual-threshold", o.conceptual_threshold,
+                                   "--granularity", o.granularity,
                                    "--repeats", std::to_string(o.repeats),
                                    "--steps", std::to_string(o.steps),
                                    "--gradient-batch-size", std::to_string(o.gradient_batch_size),
@@ -134,6 +137,7 @@ void run_bench_command(BenchCommandOptions o) {
   if (!o.child_mode.empty()) return run_child(o);
   if (!o.method.empty()) o.modes = {"forward", "atman", o.method};
   for (const auto& mode : o.modes) parse_bench_mode(mode);  // fail before any work
+  parse_granularity(o.granularity);
 
   std::string model_dir = o.model.dir;
   std::filesystem::path generated;
@@ -304,6 +308,10 @@ void setup_bench(CLI::App& app) {
   cmd->add_option("--batch-size", o->batch_size, "suppression rows per pass; 0 = from --max-memory")->capture_default_str();
   cmd->add_option("--max-memory", o->max_memory, "activation budget of one pass, or auto")->capture_default_str();
   cmd->add_option("--conceptual-threshold", o->conceptual_threshold, "co-suppression threshold or off")->capture_default_str();
+  cmd->add_option("--granularity", o->granularity,
+                  "units of the explanation modes; the synthetic prompt has words but no sentences, so paragraph "
+                  "measures one perturbed pass over the whole prompt")
+      ->capture_default_str();
   cmd->add_option("--repeats", o->repeats, "timed repetitions of the plain forward pass")->capture_default_str();
   cmd->add_flag("--json", o->json, "print the results as JSON");
   cmd->add_option("--json-file", o->json_file, "also write the results as JSON to this file");

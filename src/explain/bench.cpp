@@ -113,19 +113,23 @@ BenchResult run_bench(const Model& model, const BenchRequest& request) {
     r.flops = forward_flops(model.transformer.config(), 1, r.tokens, 0, r.tokens);
   } else {
     {
-      torch::InferenceMode inference;  // warm-up, as for the forward mode
-      model.transformer.forward(input.input_ids().unsqueeze(0));
+      // Warm-up, as for the forward mode, with the target's logits only (as every explanation
+      // computes them): all positions' logits would set the peak of a long prompt by themselves.
+      torch::InferenceMode inference;
+      model.transformer.forward(input.input_ids().unsqueeze(0), target_logit_options(input));
     }
     synchronize(device);
     reset_peak_device_memory(device);
     const auto start = clock::now();
     const auto& config = model.transformer.config();
     const int64_t T = r.tokens, N = input.target_length(), M = request.gradient.steps;
+    ExplainOptions units;
+    units.units.granularity = request.granularity;
     if (request.mode == BenchMode::kAtman || request.mode == BenchMode::kNaive) {
       AtmanOptions atman = request.atman;
       atman.naive = request.mode == BenchMode::kNaive;
       AtmanStats stats;
-      r.relevance = explain_atman(model, input, {}, atman, &stats).relevance;
+      r.relevance = explain_atman(model, input, units, atman, &stats).relevance;
       r.rows = stats.rows;
       r.forward_passes = stats.forward_passes;
       r.flops = stats.flops;
@@ -133,15 +137,15 @@ BenchResult run_bench(const Model& model, const BenchRequest& request) {
       GradientStats stats;
       // A backward pass costs about twice its forward pass.
       if (request.mode == BenchMode::kIntegratedGradients) {
-        r.relevance = explain_integrated_gradients(model, input, {}, request.gradient, &stats).relevance;
+        r.relevance = explain_integrated_gradients(model, input, units, request.gradient, &stats).relevance;
         r.rows = M;
         r.flops = forward_flops(config, M, T, 0, N) * (1.0 + 2.0 * static_cast<double>(N));
       } else if (request.mode == BenchMode::kInputXGradient) {
-        r.relevance = explain_input_x_gradient(model, input, {}, &stats).relevance;
+        r.relevance = explain_input_x_gradient(model, input, units, &stats).relevance;
         r.rows = 1;
         r.flops = forward_flops(config, 1, T, 0, N) * (1.0 + 2.0 * static_cast<double>(N));
       } else {
-        r.relevance = explain_attattr(model, input, {}, request.gradient, &stats).relevance;
+        r.relevance = explain_attattr(model, input, units, request.gradient, &stats).relevance;
         r.rows = M;
         r.flops = forward_flops(config, M, T, 0, N) * 3.0 * static_cast<double>(config.num_hidden_layers);
       }

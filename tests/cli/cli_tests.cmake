@@ -81,6 +81,11 @@ atman_cli_test(bench_tiny_preset_table 0 "atman/naive time [0-9.]+, max \\|R_atm
   -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 32,48 --target-tokens 4)
 atman_cli_test(bench_json 0 "\"atman_peak_over_bound\""
   -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 24 --target-tokens 2 --json)
+# One perturbed pass over the whole prompt: the synthetic prompt is one paragraph.
+atman_cli_test(bench_one_paragraph_unit 0 "\n24\tatman\t1\t2\t"
+  -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 24 --target-tokens 2 --modes atman --granularity paragraph)
+atman_cli_test(bench_unknown_granularity 1 "error: unknown granularity 'bogus'"
+  -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 24 --granularity bogus)
 atman_cli_test(init_model_unknown_preset 2 "error: unknown preset 'huge'"
   -- ${ATMAN_EXE} init-model --preset huge --out ${CMAKE_CURRENT_BINARY_DIR}/never)
 atman_cli_test(bench_prompt_too_long 1 "error: .*exceed the model's max_position_embeddings"
