@@ -7,6 +7,8 @@
 
 #include "atman/checkpoint.hpp"
 #include "atman/explain.hpp"
+#include "atman/explain_request.hpp"
+#include "atman/utf8.hpp"
 #include "atman/random_init.hpp"
 #include "support/test_support.hpp"
 
@@ -113,6 +115,44 @@ TEST_F(ChatExplainTest, GenerateExplainsTheIdsGreedyDecodingProduces) {
   MethodOptions method;
   const Explanation e = explain(*model, input, {}, method);
   EXPECT_EQ(e.relevance.size(), expected.size());
+}
+
+TEST_F(ChatExplainTest, DocumentsGoBeforeTheLastUserMessage) {
+  ExplainRequest request;
+  request.chat = true;
+  request.system = "Answer briefly.";
+  request.prompt = "Where is Tom's kite?";
+  request.documents = {"Tom left his kite in the garden.", "  Lily has a red ball."};  // leading blanks kept
+  request.target = "In the garden.";
+  request.contrast = "In the park.";
+  const PreparedInput prepared = prepare_input(*model, request);
+  const ExplainInput& input = prepared.input;
+  EXPECT_NE(input.prompt.find("<|im_start|>user\nTom left his kite in the garden.\n\n  Lily has a red ball.\n\n"
+                              "Where is Tom's kite?<|im_end|>"),
+            std::string::npos)
+      << input.prompt;
+  ASSERT_EQ(input.documents.size(), 2u);
+  for (size_t d = 0; d < 2; ++d) {
+    EXPECT_EQ(utf8_substr(input.prompt, input.documents[d].start, input.documents[d].length), request.documents[d]);
+  }
+  EXPECT_EQ(utf8_substr(input.prompt, input.question.start, input.question.length), request.prompt);
+  ASSERT_TRUE(prepared.foil.has_value());
+  EXPECT_EQ(prepared.foil->documents[1].start, input.documents[1].start);
+
+  ExplainOptions options;
+  options.units.granularity = Granularity::kDocument;
+  const Explanation e = explain_prepared(*model, prepared, options, {});
+  ASSERT_EQ(e.units.size(), 2u) << "the system message and the question are no documents";
+  EXPECT_EQ(e.units[1].text, request.documents[1]);
+  EXPECT_EQ(e.units[1].message, 1);
+  EXPECT_EQ(e.units[1].document, 1);
+  options.units.granularity = Granularity::kSentence;
+  const auto sentences = build_units(input, options.units);
+  ASSERT_EQ(sentences.size(), 4u) << "system, two documents, the question";
+  EXPECT_EQ(sentences[0].message, 0);
+  EXPECT_EQ(sentences[0].document, -1);
+  EXPECT_EQ(sentences[3].text, request.prompt);
+  EXPECT_EQ(sentences[3].document, -1);
 }
 
 TEST_F(ChatExplainTest, BadConversationsAreRefusedByName) {
