@@ -36,9 +36,9 @@ inline constexpr size_t kMaxRecordLineBytes = size_t{256} << 20;
 class RecordReader {
  public:
   explicit RecordReader(std::istream& in) : in_(in) {}
-  // The next record of `shard` (others are passed over), with its error set when its line is
-  // not a usable record or is longer than kMaxRecordLineBytes; false at the end of the input.
-  bool next(BatchRecord& record, const Shard& shard = {});
+  // The next record, with its error set when its line is not a usable record or is longer than
+  // kMaxRecordLineBytes; false at the end of the input.
+  bool next(BatchRecord& record);
 
  private:
   std::istream& in_;

@@ -63,11 +63,11 @@ bool read_line_capped(std::istream& in, std::string& text, size_t max_bytes, boo
   }
 }
 
-bool RecordReader::next(BatchRecord& record, const Shard& shard) {
+bool RecordReader::next(BatchRecord& record) {
   bool too_long = false;
   while (read_line_capped(in_, text_, kMaxRecordLineBytes, too_long)) {
     ++line_;
-    if (is_blank_line(text_) || !shard.contains(line_)) continue;
+    if (is_blank_line(text_)) continue;
     record = parse_batch_line(too_long ? "" : text_, line_);
     if (too_long) {
       record.error =
