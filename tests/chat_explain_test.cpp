@@ -3,6 +3,8 @@
 // contents, and --generate explains exactly the ids greedy decoding produces.
 #include "atman/chat_prompt.hpp"
 
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include "atman/checkpoint.hpp"
@@ -153,6 +155,28 @@ TEST_F(ChatExplainTest, DocumentsGoBeforeTheLastUserMessage) {
   EXPECT_EQ(sentences[0].document, -1);
   EXPECT_EQ(sentences[3].text, request.prompt);
   EXPECT_EQ(sentences[3].document, -1);
+}
+
+TEST_F(ChatExplainTest, DocumentsSurviveATemplateThatTrimsContents) {
+  // The content begins with the document template's blank: the template trims it off.
+  const auto trimming = tmp.path() / "trim.jinja";
+  std::ofstream(trimming) << "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] | trim }}<|im_end|>\n"
+                             "{% endfor %}<|im_start|>assistant\n";
+  ExplainRequest request;
+  request.chat = true;
+  request.chat_options.template_file = trimming;
+  request.prompt = "Where is Tom's kite?";
+  request.documents = {"Tom left his kite in the garden.", "Lily has a red ball."};
+  request.document_template = "  [{number}] {document}\n";
+  request.target = "In the garden.";
+  const ExplainInput input = prepare_input(*model, request).input;
+  EXPECT_NE(input.prompt.find("user\n[1] Tom left"), std::string::npos) << input.prompt;
+  ASSERT_EQ(input.messages.size(), 1u);
+  EXPECT_EQ(input.messages[0].trimmed_front, 2);
+  for (size_t d = 0; d < 2; ++d) {
+    EXPECT_EQ(utf8_substr(input.prompt, input.documents[d].start, input.documents[d].length), request.documents[d]);
+  }
+  EXPECT_EQ(utf8_substr(input.prompt, input.question.start, input.question.length), request.prompt);
 }
 
 TEST_F(ChatExplainTest, BadConversationsAreRefusedByName) {

@@ -18,6 +18,7 @@ struct MessageSpan {
   std::string role;     // "system", "user", "assistant", "tool"
   int64_t start = 0;    // characters into the prompt
   int64_t length = 0;
+  int64_t trimmed_front = 0;  // characters of the content before `start` that the template trimmed off
 };
 
 // Where one retrieved document (or the question after them) sits in the prompt.

@@ -110,6 +110,7 @@ ChatPrompt ChatRenderer::render(const ordered_json& messages, const ChatOptions&
     span.role = messages[i]["role"];
     span.start = count_code_points(out.text, at);
     span.length = count_code_points(needle);
+    span.trimmed_front = needle.size() == content.size() ? 0 : count_code_points(content.substr(0, content.find(needle)));
     out.messages.push_back(span);
     cursor = at + needle.size();
   }

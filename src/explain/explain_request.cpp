@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "atman/error.hpp"
-#include "atman/utf8.hpp"
 
 namespace atman {
 namespace {
@@ -17,14 +16,11 @@ void read_field(const nlohmann::json& record, const char* name, T& out, bool (nl
   out = it->get<T>();
 }
 
-// Where `content`, message `message`'s content, begins in the rendered chat: templates that trim
-// contents put the first non-blank character at the span's start.
-int64_t content_offset(const ChatPrompt& chat, int64_t message, const std::string& content) {
+// Where message `message`'s whole content begins in the rendered chat (before anything the
+// template trimmed off it).
+int64_t content_offset(const ChatPrompt& chat, int64_t message) {
   for (const MessageSpan& span : chat.messages) {
-    if (span.message != message) continue;
-    const size_t first = content.find_first_not_of(" \t\n\r\f\v");
-    const bool trimmed = span.length != count_code_points(content) && first != std::string::npos;
-    return span.start - (trimmed ? count_code_points(content.substr(0, first)) : 0);
+    if (span.message == message) return span.start - span.trimmed_front;
   }
   throw Error("the chat template left out the message holding the documents");
 }
@@ -130,7 +126,7 @@ PreparedInput InputPreparer::prepare(const ExplainRequest& request) {
   out.input = request.generate > 0 ? make_chat_generated_input(model, renderer, chat, request.generate, request.split_special)
                                    : make_chat_explain_input(model, chat, request.target, request.split_special);
   if (request.contrast) out.foil = make_chat_explain_input(model, chat, *request.contrast, request.split_special);
-  if (documents) place_documents(out, *documents, content_offset(chat, asking, documents->text));
+  if (documents) place_documents(out, *documents, content_offset(chat, asking));
   return out;
 }
 
