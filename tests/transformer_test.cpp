@@ -1,6 +1,8 @@
 // Properties of the forward pass on a tiny model built in code (DESIGN.md's facts).
 #include "atman/transformer.hpp"
 
+#include <cmath>
+
 #include "support/test_support.hpp"
 
 namespace atman::test {
@@ -212,6 +214,35 @@ TEST_F(TransformerTest, QueryBlocksEqualOneBlock) {
       const auto tail = batch.narrow(0, 0, 1).narrow(1, 7, 13).expand({2, 13});
       EXPECT_LT(max_abs_diff(t.forward(tail, whole), t.forward(tail, blocked)), 1e-5) << "cached, window " << window;
     }
+  }
+}
+
+// Outside autograd (how explanations run), a row that edits few keys has only those scores
+// rewritten; one that edits many, every score. Both are the same edit: the same factors with
+// every other key at the float just below 1 (which makes the edit dense) give the same logits,
+// and so does autograd's path, with min-shift, log-additive and padded rows.
+TEST_F(TransformerTest, FewEditedKeysComputeWhatEditingEveryKeyDoes) {
+  const auto batch = torch::randint(0, 16, {3, 32}, torch::kInt64);  // (3, 32)
+  auto few = torch::ones({3, 32});                                     // row 2 edits nothing
+  few[0][5] = 0.1;
+  few[1][20] = 0.0;
+  few[1][21] = 0.5;
+  const auto many = torch::where(few == 1.0, torch::full_like(few, std::nextafter(1.0F, 0.0F)), few);
+  for (int mode = 0; mode < 3; ++mode) {
+    AttentionEdit sparse{few, {}}, dense{many, {}};
+    sparse.log_additive = dense.log_additive = mode == 1;
+    if (mode == 2) sparse.key_lengths = dense.key_lengths = torch::tensor({32, 26, 32}, torch::kInt64);
+    ForwardOptions a, b;
+    a.edit = &sparse;
+    b.edit = &dense;
+    const auto with_autograd = model.forward(batch, a);
+    torch::NoGradGuard no_grad;
+    const auto edited = model.forward(batch, a);
+    // Rounding differs (s + (s − m)(f − 1) against (s − m)·f): float32 noise of logits near 4.
+    EXPECT_LT(max_abs_diff(edited, model.forward(batch, b)), 1e-4) << "mode " << mode;
+    EXPECT_LT(max_abs_diff(edited, with_autograd), 1e-4) << "mode " << mode;
+    EXPECT_GT(max_abs_diff(edited.narrow(0, 0, 2), model.forward(batch.narrow(0, 0, 2))), 1e-3) << "mode " << mode;
+    EXPECT_LT(max_abs_diff(edited.narrow(0, 2, 1), model.forward(batch.narrow(0, 2, 1))), 1e-5) << "mode " << mode;
   }
 }
 

@@ -15,8 +15,8 @@ struct AtmanOptions {
   SuppressionOptions suppression;
   std::vector<int64_t> layers;  // layers whose attention is edited; empty = all
   int64_t batch_size = 0;  // suppression rows per forward pass; 0 = as many as max_memory_bytes allows
-  // Activation budget of one perturbed pass; 0 = that of one plain forward pass of the whole
-  // sequence (at least 64 MiB), so an explanation peaks near the memory of inference.
+  // Activation budget of one perturbed pass; 0 = default_memory_budget(): that of one plain
+  // forward pass of the whole sequence, so an explanation peaks near the memory of inference.
   int64_t max_memory_bytes = 0;
   // Reference mode (--naive): every row recomputes all T positions and projects every
   // position to the vocabulary. Same values, more work.
@@ -47,18 +47,18 @@ Explanation explain_atman_contrast(const Model& model, const ExplainInput& input
                                    AtmanStats* stats = nullptr);
 
 // Estimated peak activation bytes of `rows` rows, each recomputing `tail` positions of a
-// `length`-token sequence and projecting `logit_positions` of them to the vocabulary (float32),
-// with attention in query blocks of attention_block_bytes(device).
-int64_t atman_batch_bytes(const ModelConfig& config, int64_t length, int64_t tail, int64_t logit_positions,
-                          int64_t rows, const torch::Device& device = torch::kCPU);
+// `length`-token sequence and projecting `logit_positions` of them to the vocabulary, in the
+// model's compute dtype on its device, with attention in query blocks of attention_block_bytes().
+int64_t atman_batch_bytes(const Transformer& model, int64_t length, int64_t tail, int64_t logit_positions,
+                          int64_t rows);
 // The most rows (at least 1) whose batch fits in `budget` bytes.
-int64_t atman_rows_within(const ModelConfig& config, int64_t length, int64_t tail, int64_t logit_positions,
-                          int64_t budget, const torch::Device& device = torch::kCPU);
+int64_t atman_rows_within(const Transformer& model, int64_t length, int64_t tail, int64_t logit_positions,
+                          int64_t budget);
 
 // The budget used when AtmanOptions::max_memory_bytes is 0: the activations of one inference pass
-// (every position, the next token's logits), at least 64 MiB; on a
-// GPU at least 1 GiB, capped at 80% of the device's free memory.
-int64_t default_memory_budget(const ModelConfig& config, int64_t length, const torch::Device& device = torch::kCPU);
+// (every position, the next token's logits), at least attention_block_bytes(); on a GPU never
+// more than 80% of the device's free memory.
+int64_t default_memory_budget(const Transformer& model, int64_t length);
 
 // "0,2,5-7" -> {0, 2, 5, 6, 7}; throws for malformed lists or layers >= num_layers.
 std::vector<int64_t> parse_layer_list(const std::string& text, int64_t num_layers);

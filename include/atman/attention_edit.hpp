@@ -13,7 +13,8 @@ namespace atman {
 
 struct AttentionEdit {
   // (B, S) float: factor per row and key position; S = cached length + new tokens. B may be
-  // 1 to apply one row to the whole batch. Undefined means no edit.
+  // 1 to apply one row to the whole batch. Undefined means no edit. Best on the CPU: a pass
+  // reads there which keys each row edits, and moves only what the layers need to the device.
   torch::Tensor key_factors;
   // Which layers apply the edit: empty means every layer, otherwise one flag per layer.
   std::vector<bool> layers;

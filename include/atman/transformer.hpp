@@ -69,8 +69,8 @@ struct ForwardOptions {
   int64_t query_block = 0;
 };
 
-// The float32 score bytes of one automatic attention block: 64 MiB on the CPU; 1 GiB on a GPU,
-// where larger kernels matter more than the memory.
+// The float32 score bytes of one automatic attention block: 64 MiB on the CPU; 256 MiB on a GPU
+// (64M scores a kernel, far past what keeps it busy).
 int64_t attention_block_bytes(const torch::Device& device);
 
 // Floating-point operations of one forward pass: `rows` sequences computing `new_positions`
@@ -106,7 +106,22 @@ class Transformer {
   struct PositionTables {
     torch::Tensor cos, sin;  // (T, rd), rd = config.rotary_dim()
     torch::Tensor blocked;   // (T, S) bool: true where query past+i may not see key k
+    // A sliding window may hide any key; without one, query past+i sees every key up to itself,
+    // so the mask need only touch the keys after it.
+    bool windowed = false;
   };
+  // The attention edit of one pass in the form attend() applies it, made once per pass on the
+  // weights' device, so that a layer only does arithmetic on its scores.
+  struct PassEdit {
+    const AttentionEdit* edit = nullptr;
+    torch::Tensor factors;  // (B or 1, 1, 1, S) compute dtype: f, or log f when log-additive
+    // When each row edits few keys, only those are touched (the rest keep their scores, which
+    // the min-shift leaves unchanged up to the softmax's shift): their indices and what they get.
+    torch::Tensor columns;        // (B or 1, 1, 1, n) int64; undefined: edit the scores densely
+    torch::Tensor column_change;  // (B or 1, 1, 1, n) compute dtype: f − 1, or log f
+    std::vector<int64_t> key_lengths;  // each row's own keys when rows are padded; else empty
+  };
+  PassEdit prepare_edit(const AttentionEdit* edit, int64_t keys) const;
   // The tables of a pass over `length` positions after `past`: for full-attention layers, and
   // for sliding ones (their window, and gemma3's local rotary base).
   std::pair<PositionTables, PositionTables> position_tables(int64_t past, int64_t length) const;
@@ -114,11 +129,15 @@ class Transformer {
   // (B, T, D) normalised input -> (B, T, D) attention output of one layer; `past` positions
   // come from options.cache.
   torch::Tensor attention(int64_t layer, const torch::Tensor& x, int64_t past, const PositionTables& tables,
-                          const ForwardOptions& options) const;
+                          const PassEdit& edit, const ForwardOptions& options) const;
   // Scaled dot-product attention of queries q (B, H, Tq, hd) over keys and values (B, KVH, S, hd)
-  // with the layer's edit and `blocked` (Tq, S) -> (B, H, Tq, hd); one block of attention().
+  // with the layer's edit and `blocked` (Tq, S), which blocks no key before `first_blockable`
+  // -> (B, H, Tq, hd); one block of attention().
   torch::Tensor attend(int64_t layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                       const torch::Tensor& blocked, const ForwardOptions& options) const;
+                       const torch::Tensor& blocked, int64_t first_blockable, const PassEdit& edit,
+                       const ForwardOptions& options) const;
+  // The edit of DESIGN step 5 on one block's final scores (B, H, Tq, S), in place outside autograd.
+  torch::Tensor edit_scores(torch::Tensor scores, const PassEdit& edit) const;
   torch::Tensor feed_forward(const LayerWeights& w, const torch::Tensor& x) const;
   // RMSNorm scaled by (config.norm_offset + weight); `x` unchanged where `weight` is undefined
   // (the family has no norm there).

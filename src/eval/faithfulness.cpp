@@ -28,7 +28,7 @@ std::vector<double> suppressed_logprobs(const Model& model, const ExplainInput& 
         if (!keep[r][static_cast<size_t>(p)]) factors[static_cast<int64_t>(r - begin)][p] = 0.0;
       }
     }
-    AttentionEdit edit{factors.to(model.transformer.device()), {}};
+    AttentionEdit edit{factors, {}};
     ForwardOptions options = target_logit_options(input);
     options.edit = &edit;
     const auto logp = target_log_probs(model.transformer.forward(ids.expand({B, T}), options), targets);  // (B, N)

@@ -22,35 +22,44 @@ void AtmanOptions::validate(const ModelConfig& config) const {
   }
 }
 
-int64_t atman_batch_bytes(const ModelConfig& c, int64_t length, int64_t tail, int64_t logit_positions, int64_t rows,
-                          const torch::Device& device) {
-  // Live at the peak of one layer, per row: the residual stream, norms and projections (~8·D),
-  // the FFN (3·I), the keys/values of the layer for all S positions; then the logits and their
-  // log-softmax. The scores (a few copies: raw, shifted and scaled, masked, softmax) are computed
-  // one query block at a time, so for all rows together they stay under 4 blocks.
-  const int64_t per_position = 8 * c.hidden_size + 3 * c.intermediate_size + 4 * c.num_key_value_heads * c.head_dim;
-  const int64_t scores = std::min(rows * 4 * 4 * c.num_attention_heads * length * tail, 4 * attention_block_bytes(device));
-  return rows * 4 * (tail * per_position + 2 * logit_positions * c.vocab_size) + scores;
+int64_t atman_batch_bytes(const Transformer& model, int64_t length, int64_t tail, int64_t logit_positions,
+                          int64_t rows) {
+  const ModelConfig& c = model.config();
+  const int64_t element = static_cast<int64_t>(c10::elementSize(model.dtype()));
+  // Live at the peak of one layer, per row and position: the residual stream, norms and
+  // projections (~8·D, the norms' float32 copies 2·D more), the FFN (3·I), the layer's keys and
+  // values; per logit position the logits in the compute dtype, then float32 and log-softmax.
+  const int64_t per_position = element * (8 * c.hidden_size + 3 * c.intermediate_size + 4 * c.num_key_value_heads * c.head_dim) +
+                               4 * 2 * c.hidden_size;
+  const int64_t per_logit = (element + 8) * c.vocab_size;
+  // Per score: the scores and the probabilities in the compute dtype, room for one more copy,
+  // and the float32 softmax a reduced dtype goes through on the CPU. Attention runs in query
+  // blocks of attention_block_bytes() / 4 scores for all rows together.
+  const bool reduced_on_cpu = !model.device().is_cuda() && model.dtype() != torch::kFloat32;
+  const int64_t per_score = 3 * element + (reduced_on_cpu ? 4 : 0);
+  const int64_t scores = std::min(rows * per_score * c.num_attention_heads * length * tail,
+                                  attention_block_bytes(model.device()) / 4 * per_score);
+  return rows * (tail * per_position + logit_positions * per_logit) + scores;
 }
 
-int64_t atman_rows_within(const ModelConfig& c, int64_t length, int64_t tail, int64_t logit_positions, int64_t budget,
-                          const torch::Device& device) {
+int64_t atman_rows_within(const Transformer& model, int64_t length, int64_t tail, int64_t logit_positions,
+                          int64_t budget) {
   int64_t lo = 1, hi = int64_t{1} << 20;  // the answer is in [lo, hi)
   while (hi - lo > 1) {
     const int64_t mid = lo + (hi - lo) / 2;
-    (atman_batch_bytes(c, length, tail, logit_positions, mid, device) <= budget ? lo : hi) = mid;
+    (atman_batch_bytes(model, length, tail, logit_positions, mid) <= budget ? lo : hi) = mid;
   }
   return lo;
 }
 
-int64_t default_memory_budget(const ModelConfig& c, int64_t length, const torch::Device& device) {
-  // One inference pass: every position once, the next token's logits (as generation computes).
-  const int64_t one_pass = std::max<int64_t>(int64_t{64} << 20, atman_batch_bytes(c, length, length, 1, 1, device));
-  if (!device.is_cuda()) return one_pass;
-  // A GPU computes a short pass's few rows no faster than one: give it at least 1 GiB of rows,
-  // but never more than 80% of what the device has free now (the weights are already there).
-  const int64_t free = device_memory(device).free_bytes;
-  return std::max<int64_t>(int64_t{64} << 20, std::min<int64_t>(std::max<int64_t>(one_pass, int64_t{1} << 30), free / 5 * 4));
+int64_t default_memory_budget(const Transformer& model, int64_t length) {
+  // One inference pass: every position once, the next token's logits (as generation computes);
+  // at least one attention block, so that a short sequence still batches rows.
+  const torch::Device device = model.device();
+  const int64_t budget = std::max(atman_batch_bytes(model, length, length, 1, 1), attention_block_bytes(device));
+  if (!device.is_cuda()) return budget;
+  // Never more than 80% of what the device has free now (the weights are already there).
+  return std::max<int64_t>(int64_t{64} << 20, std::min<int64_t>(budget, device_memory(device).free_bytes / 5 * 4));
 }
 
 std::vector<int64_t> parse_layer_list(const std::string& text, int64_t num_layers) {
@@ -172,7 +181,7 @@ std::vector<torch::Tensor> perturbed_passes(const Model& model, const std::vecto
     return ids_of[static_cast<size_t>(a.sequence)] < ids_of[static_cast<size_t>(b.sequence)];
   });
   const int64_t budget =
-      atman.max_memory_bytes > 0 ? atman.max_memory_bytes : default_memory_budget(config, T_max, device);
+      atman.max_memory_bytes > 0 ? atman.max_memory_bytes : default_memory_budget(model.transformer, T_max);
 
   const auto R = static_cast<int64_t>(rows.size());
   for (int64_t begin = 0, B = 0; begin < R; begin += B) {
@@ -182,7 +191,7 @@ std::vector<torch::Tensor> perturbed_passes(const Model& model, const std::vecto
     B = atman.batch_size;
     if (B <= 0) {
       const int64_t logits = atman.naive ? T_max : std::min(N_max, T_max - start);
-      B = atman_rows_within(config, T_max, T_max - start, logits, budget, device);
+      B = atman_rows_within(model.transformer, T_max, T_max - start, logits, budget);
     }
     B = std::min(B, R - begin);
     counted.batch_size = std::max(counted.batch_size, B);
@@ -208,12 +217,11 @@ std::vector<torch::Tensor> perturbed_passes(const Model& model, const std::vecto
     ForwardOptions perturbed;
     perturbed.cache = &prefix;
     perturbed.append_to_cache = false;
-    edit.key_factors = factors.index_select(0, torch::tensor(row_of, torch::kInt64))
-                           .narrow(1, 0, end_position)
-                           .to(device);  // (B, end_position)
+    // On the host: the pass reads which keys each row edits there, then moves what it needs.
+    edit.key_factors = factors.index_select(0, torch::tensor(row_of, torch::kInt64)).narrow(1, 0, end_position);  // (B, end_position)
     // Rows shorter than the batch's longest are padded: their minimum must skip the padding.
     const bool padded = std::any_of(lengths.begin(), lengths.end(), [&](int64_t l) { return l != end_position; });
-    edit.key_lengths = padded ? torch::tensor(lengths, torch::kInt64).to(device) : torch::Tensor();  // (B)
+    edit.key_lengths = padded ? torch::tensor(lengths, torch::kInt64) : torch::Tensor();  // (B)
     perturbed.edit = &edit;
     if (!atman.naive) perturbed.logit_positions = torch::arange(logit_from, first_logit + N_batch, torch::kInt64);
     const auto tail = ids.index_select(0, sequence_index).narrow(1, start, L);  // (B, L)

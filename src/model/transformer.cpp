@@ -87,6 +87,7 @@ std::pair<Transformer::PositionTables, Transformer::PositionTables> Transformer:
   full.blocked = key > query;  // (T, S): the future
   if (config_.sliding_window == 0) return {full, full};
   PositionTables sliding = full;
+  sliding.windowed = true;
   if (local_inv_freq_.defined()) std::tie(sliding.cos, sliding.sin) = rotary_tables(local_inv_freq_, past, length, dtype());
   // The last W keys, the query itself included (q − W < k ≤ q), as current transformers masks.
   sliding.blocked = full.blocked.logical_or(query - key >= config_.sliding_window);
@@ -110,8 +111,8 @@ torch::Tensor Transformer::feed_forward(const LayerWeights& w, const torch::Tens
   return torch::linear(torch::silu_(gate).mul_(up), w.down_proj);  // in place outside autograd
 }
 
-torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int64_t past,
-                                     const PositionTables& tables, const ForwardOptions& options) const {
+torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int64_t past, const PositionTables& tables,
+                                     const PassEdit& edit, const ForwardOptions& options) const {
   const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
   const int64_t B = x.size(0), T = x.size(1);
   const int64_t H = config_.num_attention_heads, KVH = config_.num_key_value_heads;
@@ -158,7 +159,9 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
   std::vector<torch::Tensor> blocks;
   for (int64_t t0 = 0; t0 < T; t0 += block) {
     const int64_t n = std::min(block, T - t0);
-    blocks.push_back(attend(layer, q.narrow(2, t0, n), k, v, tables.blocked.narrow(0, t0, n), options));
+    const int64_t first_blockable = tables.windowed ? 0 : past + t0 + 1;
+    blocks.push_back(
+        attend(layer, q.narrow(2, t0, n), k, v, tables.blocked.narrow(0, t0, n), first_blockable, edit, options));
   }
   auto context = (blocks.size() == 1 ? blocks.front() : torch::cat(blocks, 2))  // (B, H, T, hd)
                      .transpose(1, 2)
@@ -167,47 +170,114 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
 }
 
 torch::Tensor Transformer::attend(int64_t layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                  const torch::Tensor& blocked, const ForwardOptions& options) const {
+                                  const torch::Tensor& blocked, int64_t first_blockable, const PassEdit& edit,
+                                  const ForwardOptions& options) const {
   const int64_t B = q.size(0), H = q.size(1), T = q.size(2), hd = q.size(3);
   const int64_t KVH = k.size(1), G = H / KVH, S = k.size(2);
+  const bool grad = torch::GradMode::is_enabled();
   // Grouped-query attention without copying keys per query head: query head h uses key/value
   // head h / G, so the G heads of a group are stacked along the row axis.
   auto q_grouped = q.contiguous().view({B, KVH, G * T, hd});
   auto scores = torch::matmul(q_grouped, k.transpose(2, 3)).view({B, H, T, S});  // (B, H, T, S)
   if (const double cap = config_.attn_logit_softcapping; cap > 0) {  // gemma2: cap·tanh(s / cap)
-    scores = torch::GradMode::is_enabled() ? torch::tanh(scores / cap) * cap : scores.div_(cap).tanh_().mul_(cap);
+    scores = grad ? torch::tanh(scores / cap) * cap : scores.div_(cap).tanh_().mul_(cap);
   }
+  if (edit.edit != nullptr && edit.edit->applies_to(layer)) scores = edit_scores(scores, edit);
 
-  if (options.edit != nullptr && options.edit->applies_to(layer)) {
-    const auto& factors = options.edit->key_factors;  // (B or 1, S)
-    const auto f = factors.to(scores.device(), scores.scalar_type()).view({factors.size(0), 1, 1, S});
-    // Min-shift: every score >= 0 first (the minimum runs over all S keys, before the causal
-    // mask), so that a factor < 1 always lowers attention.
-    if (options.edit->log_additive) {
-      scores = torch::GradMode::is_enabled() ? scores + f.log() : scores.add_(f.log());
-    } else {
-      // Padding after a shorter row's own keys is left out of its minimum.
-      const auto& lengths = options.edit->key_lengths;
-      const auto minimum =
-          lengths.defined()
-              ? std::get<0>(scores
-                                .masked_fill(torch::arange(S, lengths.options()).view({1, 1, 1, S}) >=
-                                                 lengths.to(scores.device()).view({-1, 1, 1, 1}),
-                                             std::numeric_limits<float>::infinity())
-                                .min(-1, /*keepdim=*/true))
-              : std::get<0>(scores.min(-1, /*keepdim=*/true));
-      if (torch::GradMode::is_enabled()) {
-        scores = (scores - minimum) * f;  // autograd needs the unshifted scores for min()
-      } else {
-        scores.sub_(minimum).mul_(f);  // in place: the scores are the largest tensor of a layer
-      }
-    }
-  }
-  scores.masked_fill_(blocked, -std::numeric_limits<float>::infinity());
-  auto probs = torch::softmax(scores, -1, torch::kFloat32).to(v.scalar_type());  // (B, H, T, S)
+  // Keys before `first_blockable` are visible to every query of the block: mask only the rest.
+  const int64_t c0 = std::min(first_blockable, S);
+  scores.narrow(3, c0, S - c0).masked_fill_(blocked.narrow(1, c0, S - c0), -std::numeric_limits<float>::infinity());
+  // The softmax accumulates in float32 whatever its input. Outside autograd a GPU writes its
+  // result in the compute dtype directly; gradients go through a float32 result, as before.
+  const bool in_compute_dtype = !grad && (scores.is_cuda() || scores.scalar_type() == torch::kFloat32);
+  auto probs = in_compute_dtype ? torch::softmax(scores, -1)
+                                : torch::softmax(scores, -1, torch::kFloat32).to(v.scalar_type());  // (B, H, T, S)
   if (options.on_attention) probs = options.on_attention(layer, probs);
 
   return torch::matmul(probs.view({B, KVH, G * T, S}), v).view({B, H, T, hd});  // (B, H, T, hd)
+}
+
+torch::Tensor Transformer::edit_scores(torch::Tensor scores, const PassEdit& edit) const {
+  const int64_t B = scores.size(0), H = scores.size(1), T = scores.size(2);
+  const bool grad = torch::GradMode::is_enabled();
+  const bool log_additive = edit.edit->log_additive;
+  // The minimum of each row over all its S keys, before the causal mask (B, H, T, 1); a padded
+  // row's over its own keys only. Autograd differentiates min() as the reference does.
+  auto row_minimum = [&]() {
+    auto of = [&](const torch::Tensor& s) { return grad ? std::get<0>(s.min(-1, true)) : s.amin(-1, true); };
+    if (edit.key_lengths.empty()) return of(scores);
+    std::vector<torch::Tensor> rows;
+    for (int64_t b = 0; b < B; ++b) rows.push_back(of(scores[b].narrow(-1, 0, edit.key_lengths[static_cast<size_t>(b)])));
+    return torch::stack(rows);
+  };
+  if (edit.columns.defined() && !grad) {
+    // Few edited keys: s + (s − m)(f − 1) = (s − m)·f + m on those columns, the other columns
+    // as they are (the + m of every column is the softmax's shift); or s + log f.
+    const auto index = edit.columns.expand({B, H, T, edit.columns.size(3)});  // (B, H, T, n)
+    auto picked = scores.gather(3, index);                                      // (B, H, T, n)
+    if (log_additive) {
+      picked.add_(edit.column_change);
+    } else {
+      picked.add_((picked - row_minimum()).mul_(edit.column_change));
+    }
+    return scores.scatter_(3, index, picked);
+  }
+  if (log_additive) return grad ? scores + edit.factors : scores.add_(edit.factors);
+  // Min-shift: every score >= 0 first, so that a factor < 1 always lowers attention.
+  const auto minimum = row_minimum();
+  if (grad) return (scores - minimum) * edit.factors;  // autograd needs the unshifted scores for min()
+  return scores.sub_(minimum).mul_(edit.factors);      // in place: the scores are a layer's largest tensor
+}
+
+Transformer::PassEdit Transformer::prepare_edit(const AttentionEdit* edit, int64_t keys) const {
+  PassEdit prepared;
+  if (edit == nullptr || !edit->active()) return prepared;
+  prepared.edit = edit;
+  const auto f = edit->key_factors.to(torch::kCPU, torch::kFloat32).contiguous();  // (R, S), R = B or 1
+  const int64_t R = f.size(0);
+  if (edit->key_lengths.defined()) {
+    const auto lengths = edit->key_lengths.to(torch::kCPU, torch::kInt64).contiguous();
+    prepared.key_lengths.assign(lengths.data_ptr<int64_t>(), lengths.data_ptr<int64_t>() + lengths.numel());
+  }
+  const auto device_options = torch::TensorOptions().device(device());
+  auto dense = [&](const torch::Tensor& values) { return values.view({R, 1, 1, keys}).to(device(), dtype()); };
+  prepared.factors = dense(edit->log_additive ? f.log() : f);
+
+  // Each row's edited keys (factor != 1), padded to the longest list with a key the row leaves
+  // alone and no change, so that scattering the padding back writes what was there.
+  std::vector<std::vector<int64_t>> edited(static_cast<size_t>(R));
+  std::vector<int64_t> untouched(static_cast<size_t>(R), -1);
+  size_t n = 0;
+  const float* values = f.data_ptr<float>();
+  for (int64_t r = 0; r < R; ++r) {
+    auto& row = edited[static_cast<size_t>(r)];
+    for (int64_t s = 0; s < keys; ++s) {
+      if (values[r * keys + s] != 1.0F) {
+        row.push_back(s);
+      } else if (untouched[static_cast<size_t>(r)] < 0) {
+        untouched[static_cast<size_t>(r)] = s;
+      }
+    }
+    n = std::max(n, row.size());
+  }
+  const bool few = n > 0 && static_cast<int64_t>(n) * 8 <= keys;
+  if (!few) return prepared;
+  auto columns = torch::empty({R, static_cast<int64_t>(n)}, torch::kInt64);  // (R, n)
+  auto change = torch::zeros({R, static_cast<int64_t>(n)}, torch::kFloat32);  // (R, n)
+  for (int64_t r = 0; r < R; ++r) {
+    const auto& row = edited[static_cast<size_t>(r)];
+    for (size_t i = 0; i < n; ++i) {
+      const int64_t key = i < row.size() ? row[i] : untouched[static_cast<size_t>(r)];
+      columns[r][static_cast<int64_t>(i)] = key;
+      if (i < row.size()) {
+        const float factor = values[r * keys + key];
+        change[r][static_cast<int64_t>(i)] = edit->log_additive ? std::log(factor) : factor - 1.0F;
+      }
+    }
+  }
+  prepared.columns = columns.view({R, 1, 1, static_cast<int64_t>(n)}).to(device_options);
+  prepared.column_change = change.view({R, 1, 1, static_cast<int64_t>(n)}).to(device(), dtype());
+  return prepared;
 }
 
 torch::Tensor Transformer::forward_embeddings(const torch::Tensor& embeddings,
@@ -244,13 +314,14 @@ torch::Tensor Transformer::forward_embeddings(const torch::Tensor& embeddings,
   }
 
   const auto [full_tables, sliding_tables] = position_tables(past, T);
+  const PassEdit edit = prepare_edit(options.edit, past + T);
   auto x = embeddings.to(device(), dtype());  // (B, T, D)
   if (config_.scale_embeddings) x = x * embedding_scale_;
   for (int64_t l = 0; l < config_.num_hidden_layers; ++l) {
     const LayerWeights& w = weights_.layers[static_cast<size_t>(l)];
     const PositionTables& tables = config_.layer_slides(l) ? sliding_tables : full_tables;
     // A norm the family does not have is skipped (rms_norm of an undefined weight).
-    x = x + rms_norm(attention(l, rms_norm(x, w.input_norm), past, tables, options), w.post_attention_norm);
+    x = x + rms_norm(attention(l, rms_norm(x, w.input_norm), past, tables, edit, options), w.post_attention_norm);
     x = x + rms_norm(feed_forward(w, rms_norm(x, w.pre_feedforward_norm)), w.post_feedforward_norm);
   }
 
@@ -270,7 +341,7 @@ torch::Tensor Transformer::forward_embeddings(const torch::Tensor& embeddings,
 }
 
 int64_t attention_block_bytes(const torch::Device& device) {
-  return device.is_cuda() ? int64_t{1} << 30 : int64_t{64} << 20;
+  return device.is_cuda() ? int64_t{256} << 20 : int64_t{64} << 20;
 }
 
 double forward_flops(const ModelConfig& c, int64_t rows, int64_t new_positions, int64_t past,
