@@ -42,6 +42,10 @@ TEST(ForwardFlopsTest, CountsEveryMatmul) {
   EXPECT_DOUBLE_EQ(one, 2 * (2.0 * 480 + 4.0 * 8 * 1) + 2.0 * 8 * 16);
   EXPECT_DOUBLE_EQ(forward_flops(c, 3, 1, 0, 1), 3 * one);
   EXPECT_GT(forward_flops(c, 1, 1, 10, 1), one);  // more keys to attend to
+  // The last layer computes queries at the logit positions only: of 4 positions with 1 logit,
+  // 3 positions' q, o, MLP (2·416 each) and attention (2·2·8·4 each) are left out.
+  EXPECT_DOUBLE_EQ(forward_flops(c, 1, 4, 0, 1, /*whole_last_layer=*/true) - forward_flops(c, 1, 4, 0, 1),
+                   3 * (2.0 * 416 + 4.0 * 8 * 4));
 }
 
 class BenchTest : public SeededTest {

@@ -99,6 +99,15 @@ TEST_P(ModelFamilyTest, CachedPassesAndGradientsAgreeWithTheFullComputation) {
     model.transformer.forward(ids.narrow(1, 0, split), cached);
     const auto rest = model.transformer.forward(ids.narrow(1, split, T - split), cached)[0];
     EXPECT_LE(max_abs_diff(full, rest), kTolerance) << "cached continuation";
+    // Logit positions after the cached prefix, unsorted: the last layer computes only their rows.
+    KVCache prefix = cache.prefix(split);
+    ForwardOptions picked;
+    picked.cache = &prefix;
+    picked.append_to_cache = false;
+    picked.logit_positions = torch::tensor({T - 1, split + 2, split}, torch::kInt64);
+    const auto rows = model.transformer.forward(ids.narrow(1, split, T - split), picked)[0];  // (3, V)
+    EXPECT_LE(max_abs_diff(rows, full.index_select(0, torch::tensor({T - 1 - split, int64_t{2}, int64_t{0}}))), kTolerance)
+        << "logit positions after a cache";
   }
   // d log p(last token) / d embeddings along a random direction, against a central difference.
   const auto x = model.transformer.embed(ids).detach();  // (1, T, D) float32

@@ -168,6 +168,32 @@ TEST_F(TransformerTest, LogitPositionsSelectRowsOfTheFullResult) {
   EXPECT_LT(max_abs_diff(picked, full.index_select(1, options.logit_positions)), 1e-6);
 }
 
+// With logit positions the last layer computes only their rows (its keys and values still at
+// every position): the same rows as the whole pass, under sliding windows, an edit, query blocks
+// of one row, and autograd.
+TEST_F(TransformerTest, TheLastLayerAtTheLogitPositionsComputesTheirRowsOfTheWholePass) {
+  for (const int64_t window : {int64_t{0}, int64_t{3}}) {
+    ModelConfig c = tiny_config();
+    c.sliding_window = window;
+    const Transformer t(c, random_weights(c, 5, 0.5));
+    const auto batch = torch::randint(0, 16, {2, 12}, torch::kInt64);  // (2, 12)
+    AttentionEdit edit{torch::rand({2, 12}) * 0.9 + 0.05, {}};
+    const auto positions = torch::tensor({9, 3, 11, 4}, torch::kInt64);
+    for (const bool edited : {false, true}) {
+      ForwardOptions whole, picked;
+      whole.edit = picked.edit = edited ? &edit : nullptr;
+      picked.logit_positions = positions;
+      const auto expected = t.forward(batch, whole).index_select(1, positions);  // (2, 4, V)
+      EXPECT_LT(max_abs_diff(t.forward(batch, picked), expected), 1e-5) << "window " << window << " edit " << edited;
+      picked.query_block = 1;
+      EXPECT_LT(max_abs_diff(t.forward(batch, picked), expected), 1e-5) << "blocks of 1, window " << window;
+      torch::NoGradGuard no_grad;
+      picked.query_block = 0;
+      EXPECT_LT(max_abs_diff(t.forward(batch, picked), expected), 1e-5) << "no grad, window " << window;
+    }
+  }
+}
+
 TEST_F(TransformerTest, SlidingWindowShowsTheLastWKeysIncludingTheQueryItself) {
   // One layer, so a position's output depends only on the keys its own query sees.
   ModelConfig c = tiny_config();

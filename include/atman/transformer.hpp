@@ -74,10 +74,11 @@ struct ForwardOptions {
 int64_t attention_block_bytes(const torch::Device& device);
 
 // Floating-point operations of one forward pass: `rows` sequences computing `new_positions`
-// each after `past` cached ones, projecting `logit_positions` of each to the vocabulary.
+// each after `past` cached ones, projecting `logit_positions` of each to the vocabulary. The last
+// layer computes only those positions' queries unless `whole_last_layer` (an on_attention hook).
 // Counts the matmuls (2 per multiply-add), which dominate; norms and softmax are left out.
 double forward_flops(const ModelConfig& config, int64_t rows, int64_t new_positions, int64_t past,
-                     int64_t logit_positions);
+                     int64_t logit_positions, bool whole_last_layer = false);
 
 class Transformer {
  public:
@@ -126,10 +127,18 @@ class Transformer {
   // for sliding ones (their window, and gemma3's local rotary base).
   std::pair<PositionTables, PositionTables> position_tables(int64_t past, int64_t length) const;
 
-  // (B, T, D) normalised input -> (B, T, D) attention output of one layer; `past` positions
-  // come from options.cache.
+  // The new positions a layer computes outputs for: all T, or (the last layer, whose outputs
+  // only feed the logits) the logit positions alone.
+  struct QueryRows {
+    torch::Tensor index;  // (n) int64 on the weights' device, relative to past; undefined: all T
+    int64_t first = 0;    // the smallest of them
+    bool selected() const { return index.defined(); }
+  };
+
+  // (B, T, D) normalised input -> (B, n, D) attention output of one layer at `rows` (n of the T,
+  // all by default), whose keys and values cover all T; `past` positions come from options.cache.
   torch::Tensor attention(int64_t layer, const torch::Tensor& x, int64_t past, const PositionTables& tables,
-                          const PassEdit& edit, const ForwardOptions& options) const;
+                          const QueryRows& rows, const PassEdit& edit, const ForwardOptions& options) const;
   // Scaled dot-product attention of queries q (B, H, Tq, hd) over keys and values (B, KVH, S, hd)
   // with the layer's edit and `blocked` (Tq, S), which blocks no key before `first_blockable`
   // -> (B, H, Tq, hd); one block of attention().

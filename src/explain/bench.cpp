@@ -147,7 +147,8 @@ BenchResult run_bench(const Model& model, const BenchRequest& request) {
       } else {
         r.relevance = explain_attattr(model, input, units, request.gradient, &stats).relevance;
         r.rows = M;
-        r.flops = forward_flops(config, M, T, 0, N) * 3.0 * static_cast<double>(config.num_hidden_layers);
+        // Its hook sees every row of every layer, so the last layer computes them all.
+        r.flops = forward_flops(config, M, T, 0, N, /*whole_last_layer=*/true) * 3.0 * static_cast<double>(config.num_hidden_layers);
       }
       r.forward_passes = stats.forward_passes;
       r.flops += forward_flops(config, 1, T, 0, N);  // the baseline pass

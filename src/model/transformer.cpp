@@ -112,31 +112,34 @@ torch::Tensor Transformer::feed_forward(const LayerWeights& w, const torch::Tens
 }
 
 torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int64_t past, const PositionTables& tables,
-                                     const PassEdit& edit, const ForwardOptions& options) const {
+                                     const QueryRows& rows, const PassEdit& edit, const ForwardOptions& options) const {
   const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
   const int64_t B = x.size(0), T = x.size(1);
   const int64_t H = config_.num_attention_heads, KVH = config_.num_key_value_heads;
   const int64_t hd = config_.head_dim;
   const int64_t S = past + T;
+  auto of_rows = [&](const torch::Tensor& t, int64_t dim) { return rows.selected() ? t.index_select(dim, rows.index) : t; };
+  const auto x_rows = of_rows(x, 1);  // (B, n, D)
+  const int64_t n = x_rows.size(1);
 
   // Undefined biases and norms are absent in the family (torch::linear takes no bias then).
-  auto q = torch::linear(x, w.q_proj, w.q_bias);  // (B, T, H·hd)
-  auto k = torch::linear(x, w.k_proj, w.k_bias);  // (B, T, KVH·hd)
-  if (config_.qk_norm == "whole") {               // olmo2: over the whole projection
+  auto q = torch::linear(x_rows, w.q_proj, w.q_bias);  // (B, n, H·hd)
+  auto k = torch::linear(x, w.k_proj, w.k_bias);       // (B, T, KVH·hd)
+  if (config_.qk_norm == "whole") {                    // olmo2: over the whole projection
     q = rms_norm(q, w.q_norm);
     k = rms_norm(k, w.k_norm);
   }
-  q = q.view({B, T, H, hd});
+  q = q.view({B, n, H, hd});
   k = k.view({B, T, KVH, hd});
   if (config_.qk_norm == "per_head") {  // qwen3: over each head's hd
     q = rms_norm(q, w.q_norm);
     k = rms_norm(k, w.k_norm);
   }
-  q = q.transpose(1, 2);                                                                     // (B, H, T, hd)
+  q = q.transpose(1, 2);                                                                     // (B, H, n, hd)
   k = k.transpose(1, 2);                                                                     // (B, KVH, T, hd)
   auto v = torch::linear(x, w.v_proj, w.v_bias).view({B, T, KVH, hd}).transpose(1, 2);  // (B, KVH, T, hd)
   // The 1/sqrt(hd) (or query_pre_attn_scalar) scale is folded into q, far smaller than the scores.
-  q = apply_rotary(q, tables.cos, tables.sin).mul_(config_.attention_scale());
+  q = apply_rotary(q, of_rows(tables.cos, 0), of_rows(tables.sin, 0)).mul_(config_.attention_scale());
   k = apply_rotary(k, tables.cos, tables.sin);
 
   if (past > 0) {
@@ -154,19 +157,21 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
   // scores, edit and softmax involve only that row, so the blocks compute exactly the same values.
   int64_t block = options.query_block > 0 ? options.query_block
                                           : std::max<int64_t>(1, attention_block_bytes(x.device()) / (4 * B * H * S));
-  if (options.on_attention) block = T;
-  block = std::min(block, T);
+  if (options.on_attention) block = n;
+  block = std::min(block, n);
+  const auto blocked = of_rows(tables.blocked, 0);  // (n, S)
   std::vector<torch::Tensor> blocks;
-  for (int64_t t0 = 0; t0 < T; t0 += block) {
-    const int64_t n = std::min(block, T - t0);
-    const int64_t first_blockable = tables.windowed ? 0 : past + t0 + 1;
+  for (int64_t t0 = 0; t0 < n; t0 += block) {
+    const int64_t size = std::min(block, n - t0);
+    // Every query of the block sees the keys up to the block's first position (selected rows: their first).
+    const int64_t first_blockable = tables.windowed ? 0 : past + (rows.selected() ? rows.first : t0) + 1;
     blocks.push_back(
-        attend(layer, q.narrow(2, t0, n), k, v, tables.blocked.narrow(0, t0, n), first_blockable, edit, options));
+        attend(layer, q.narrow(2, t0, size), k, v, blocked.narrow(0, t0, size), first_blockable, edit, options));
   }
-  auto context = (blocks.size() == 1 ? blocks.front() : torch::cat(blocks, 2))  // (B, H, T, hd)
+  auto context = (blocks.size() == 1 ? blocks.front() : torch::cat(blocks, 2))  // (B, H, n, hd)
                      .transpose(1, 2)
-                     .reshape({B, T, H * hd});
-  return torch::linear(context, w.o_proj);  // (B, T, D)
+                     .reshape({B, n, H * hd});
+  return torch::linear(context, w.o_proj);  // (B, n, D)
 }
 
 torch::Tensor Transformer::attend(int64_t layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
@@ -313,6 +318,24 @@ torch::Tensor Transformer::forward_embeddings(const torch::Tensor& embeddings,
     }
   }
 
+  // The last layer's outputs only feed the logits: it computes queries, attention and the MLP
+  // at the logit positions alone (keys and values at every position). AttAttr's hook reads
+  // every row of every layer's attention, so it keeps them all.
+  QueryRows last_rows;
+  if (options.logit_positions.defined()) {
+    auto relative = options.logit_positions.to(torch::kInt64) - past;  // (n)
+    if (relative.numel() > 0) {
+      const int64_t first = relative.min().item<int64_t>();
+      if (first < 0 || relative.max().item<int64_t>() >= T) {
+        throw Error("logit positions must lie in [" + std::to_string(past) + ", " + std::to_string(past + T) + ")");
+      }
+      last_rows.first = first;
+    }
+    last_rows.index = relative.to(device());
+  }
+  const bool trim_last_layer = last_rows.selected() && last_rows.index.numel() > 0 && !options.on_attention &&
+                               config_.num_hidden_layers > 0;
+
   const auto [full_tables, sliding_tables] = position_tables(past, T);
   const PassEdit edit = prepare_edit(options.edit, past + T);
   auto x = embeddings.to(device(), dtype());  // (B, T, D)
@@ -320,20 +343,15 @@ torch::Tensor Transformer::forward_embeddings(const torch::Tensor& embeddings,
   for (int64_t l = 0; l < config_.num_hidden_layers; ++l) {
     const LayerWeights& w = weights_.layers[static_cast<size_t>(l)];
     const PositionTables& tables = config_.layer_slides(l) ? sliding_tables : full_tables;
+    const bool last = l + 1 == config_.num_hidden_layers;
+    const QueryRows rows = last && trim_last_layer ? last_rows : QueryRows{};
     // A norm the family does not have is skipped (rms_norm of an undefined weight).
-    x = x + rms_norm(attention(l, rms_norm(x, w.input_norm), past, tables, edit, options), w.post_attention_norm);
+    auto attended = attention(l, rms_norm(x, w.input_norm), past, tables, rows, edit, options);  // (B, n, D)
+    if (rows.selected()) x = x.index_select(1, rows.index);                                      // (B, n, D)
+    x = x + rms_norm(attended, w.post_attention_norm);
     x = x + rms_norm(feed_forward(w, rms_norm(x, w.pre_feedforward_norm)), w.post_feedforward_norm);
   }
-
-  if (options.logit_positions.defined()) {
-    auto relative = options.logit_positions.to(torch::kInt64) - past;  // (n)
-    if (relative.numel() > 0 &&
-        (relative.min().item<int64_t>() < 0 || relative.max().item<int64_t>() >= T)) {
-      throw Error("logit positions must lie in [" + std::to_string(past) + ", " +
-                  std::to_string(past + T) + ")");
-    }
-    x = x.index_select(1, relative.to(device()));  // (B, n, D)
-  }
+  if (last_rows.selected() && !trim_last_layer) x = x.index_select(1, last_rows.index);  // (B, n, D)
   auto h = rms_norm(x, weights_.final_norm);
   auto logits = torch::linear(h, weights_.lm_head);  // (B, n, V)
   if (const double cap = config_.final_logit_softcapping; cap > 0) logits = torch::tanh(logits / cap) * cap;
@@ -344,19 +362,23 @@ int64_t attention_block_bytes(const torch::Device& device) {
   return device.is_cuda() ? int64_t{256} << 20 : int64_t{64} << 20;
 }
 
-double forward_flops(const ModelConfig& c, int64_t rows, int64_t new_positions, int64_t past,
-                     int64_t logit_positions) {
+double forward_flops(const ModelConfig& c, int64_t rows, int64_t new_positions, int64_t past, int64_t logit_positions,
+                     bool whole_last_layer) {
   const double D = static_cast<double>(c.hidden_size), I = static_cast<double>(c.intermediate_size);
   const double q = static_cast<double>(c.num_attention_heads * c.head_dim);
   const double kv = static_cast<double>(c.num_key_value_heads * c.head_dim);
-  const double n = static_cast<double>(new_positions);
   // Each new position attends to (on average) past + (n + 1) / 2 keys under the causal mask,
   // but the scores are computed for all past + n keys: count what is computed.
   const double keys = static_cast<double>(past + new_positions);
-  const double projections = 2.0 * n * (D * q + 2.0 * D * kv + q * D + 3.0 * D * I);
-  const double attention = 2.0 * 2.0 * n * q * keys;  // q·k scores and probabilities·v
-  const double per_row = static_cast<double>(c.num_hidden_layers) * (projections + attention) +
-                         2.0 * static_cast<double>(logit_positions) * D * static_cast<double>(c.vocab_size);
+  // Keys and values at every new position; the rest for each query a layer computes.
+  auto layer = [&](double positions, double queries) {
+    return 2.0 * positions * 2.0 * D * kv + 2.0 * queries * (D * q + q * D + 3.0 * D * I) + 2.0 * 2.0 * queries * q * keys;
+  };
+  const double n = static_cast<double>(new_positions), logits = static_cast<double>(logit_positions);
+  const double L = static_cast<double>(c.num_hidden_layers);
+  // The last layer computes queries at the logit positions only (forward_embeddings).
+  const double last_queries = whole_last_layer ? n : std::min(n, logits);
+  const double per_row = (L - 1.0) * layer(n, n) + layer(n, last_queries) + 2.0 * logits * D * static_cast<double>(c.vocab_size);
   return per_row * static_cast<double>(rows);
 }
 
