@@ -131,7 +131,7 @@ class Transformer {
   // only feed the logits) the logit positions alone.
   struct QueryRows {
     torch::Tensor index;  // (n) int64 on the weights' device, relative to past; undefined: all T
-    int64_t first = 0;    // the smallest of them
+    int64_t first = 0, last = 0;  // the smallest and the largest of them
     bool selected() const { return index.defined(); }
   };
 
@@ -139,11 +139,16 @@ class Transformer {
   // all by default), whose keys and values cover all T; `past` positions come from options.cache.
   torch::Tensor attention(int64_t layer, const torch::Tensor& x, int64_t past, const PositionTables& tables,
                           const QueryRows& rows, const PassEdit& edit, const ForwardOptions& options) const;
-  // Scaled dot-product attention of queries q (B, H, Tq, hd) over keys and values (B, KVH, S, hd)
-  // with the layer's edit and `blocked` (Tq, S), which blocks no key before `first_blockable`
-  // -> (B, H, Tq, hd); one block of attention().
+  // Where one block's queries sit: absolute positions lowest..highest. Keys after `highest` are
+  // hidden from all of them, and so, under a sliding window, are keys at or before lowest − window.
+  struct QuerySpan {
+    int64_t lowest = 0, highest = 0;
+  };
+  // Scaled dot-product attention of queries q (B, H, Tq, hd) at `span` over keys and values
+  // (B, KVH, S, hd) with the layer's edit and `blocked` (Tq, S) -> (B, H, Tq, hd); one block of
+  // attention().
   torch::Tensor attend(int64_t layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                       const torch::Tensor& blocked, int64_t first_blockable, const PassEdit& edit,
+                       const torch::Tensor& blocked, const QuerySpan& span, bool windowed, const PassEdit& edit,
                        const ForwardOptions& options) const;
   // The edit of DESIGN step 5 on one block's final scores (B, H, Tq, S), in place outside autograd.
   torch::Tensor edit_scores(torch::Tensor scores, const PassEdit& edit) const;

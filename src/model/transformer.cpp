@@ -163,10 +163,10 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
   std::vector<torch::Tensor> blocks;
   for (int64_t t0 = 0; t0 < n; t0 += block) {
     const int64_t size = std::min(block, n - t0);
-    // Every query of the block sees the keys up to the block's first position (selected rows: their first).
-    const int64_t first_blockable = tables.windowed ? 0 : past + (rows.selected() ? rows.first : t0) + 1;
+    // Selected rows: every block spans the first to the last of them.
+    const QuerySpan span{past + (rows.selected() ? rows.first : t0), past + (rows.selected() ? rows.last : t0 + size - 1)};
     blocks.push_back(
-        attend(layer, q.narrow(2, t0, size), k, v, blocked.narrow(0, t0, size), first_blockable, edit, options));
+        attend(layer, q.narrow(2, t0, size), k, v, blocked.narrow(0, t0, size), span, tables.windowed, edit, options));
   }
   auto context = (blocks.size() == 1 ? blocks.front() : torch::cat(blocks, 2))  // (B, H, n, hd)
                      .transpose(1, 2)
@@ -175,8 +175,8 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
 }
 
 torch::Tensor Transformer::attend(int64_t layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                  const torch::Tensor& blocked, int64_t first_blockable, const PassEdit& edit,
-                                  const ForwardOptions& options) const {
+                                  const torch::Tensor& blocked, const QuerySpan& span, bool windowed,
+                                  const PassEdit& edit, const ForwardOptions& options) const {
   const int64_t B = q.size(0), H = q.size(1), T = q.size(2), hd = q.size(3);
   const int64_t KVH = k.size(1), G = H / KVH, S = k.size(2);
   const bool grad = torch::GradMode::is_enabled();
@@ -189,17 +189,30 @@ torch::Tensor Transformer::attend(int64_t layer, const torch::Tensor& q, const t
   }
   if (edit.edit != nullptr && edit.edit->applies_to(layer)) scores = edit_scores(scores, edit);
 
-  // Keys before `first_blockable` are visible to every query of the block: mask only the rest.
-  const int64_t c0 = std::min(first_blockable, S);
-  scores.narrow(3, c0, S - c0).masked_fill_(blocked.narrow(1, c0, S - c0), -std::numeric_limits<float>::infinity());
+  // The scores cover every key (the edit's minimum needs them all); the softmax and the values
+  // only the keys [begin, end) that some query of the block sees: the others' probability is 0.
+  // A hook reads whole rows.
+  int64_t begin = 0, end = S;
+  if (!options.on_attention) {
+    end = std::min(S, span.highest + 1);
+    if (windowed) begin = std::max<int64_t>(0, span.lowest - config_.sliding_window + 1);
+  }
+  const int64_t W = end - begin;
+  // A copy of the visible columns when there are fewer (the softmax wants contiguous rows), and
+  // the whole rows dropped: the block then holds at most scores and copy, then copy and probabilities.
+  auto visible = W < S ? scores.narrow(3, begin, W).contiguous() : scores;  // (B, H, T, W)
+  scores = torch::Tensor();
+  // Without a window, keys up to the block's first query are visible to every query: mask only the rest.
+  const int64_t c0 = windowed ? 0 : std::min(span.lowest + 1, end) - begin;
+  visible.narrow(3, c0, W - c0).masked_fill_(blocked.narrow(1, begin + c0, W - c0), -std::numeric_limits<float>::infinity());
   // The softmax accumulates in float32 whatever its input. Outside autograd a GPU writes its
   // result in the compute dtype directly; gradients go through a float32 result, as before.
-  const bool in_compute_dtype = !grad && (scores.is_cuda() || scores.scalar_type() == torch::kFloat32);
-  auto probs = in_compute_dtype ? torch::softmax(scores, -1)
-                                : torch::softmax(scores, -1, torch::kFloat32).to(v.scalar_type());  // (B, H, T, S)
+  const bool in_compute_dtype = !grad && (visible.is_cuda() || visible.scalar_type() == torch::kFloat32);
+  auto probs = in_compute_dtype ? torch::softmax(visible, -1)
+                                : torch::softmax(visible, -1, torch::kFloat32).to(v.scalar_type());  // (B, H, T, W)
   if (options.on_attention) probs = options.on_attention(layer, probs);
 
-  return torch::matmul(probs.view({B, KVH, G * T, S}), v).view({B, H, T, hd});  // (B, H, T, hd)
+  return torch::matmul(probs.reshape({B, KVH, G * T, W}), v.narrow(2, begin, W)).view({B, H, T, hd});  // (B, H, T, hd)
 }
 
 torch::Tensor Transformer::edit_scores(torch::Tensor scores, const PassEdit& edit) const {
@@ -330,6 +343,7 @@ torch::Tensor Transformer::forward_embeddings(const torch::Tensor& embeddings,
         throw Error("logit positions must lie in [" + std::to_string(past) + ", " + std::to_string(past + T) + ")");
       }
       last_rows.first = first;
+      last_rows.last = relative.max().item<int64_t>();
     }
     last_rows.index = relative.to(device());
   }
