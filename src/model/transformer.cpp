@@ -338,12 +338,11 @@ torch::Tensor Transformer::forward_embeddings(const torch::Tensor& embeddings,
   if (options.logit_positions.defined()) {
     auto relative = options.logit_positions.to(torch::kInt64) - past;  // (n)
     if (relative.numel() > 0) {
-      const int64_t first = relative.min().item<int64_t>();
-      if (first < 0 || relative.max().item<int64_t>() >= T) {
+      last_rows.first = relative.min().item<int64_t>();
+      last_rows.last = relative.max().item<int64_t>();
+      if (last_rows.first < 0 || last_rows.last >= T) {
         throw Error("logit positions must lie in [" + std::to_string(past) + ", " + std::to_string(past + T) + ")");
       }
-      last_rows.first = first;
-      last_rows.last = relative.max().item<int64_t>();
     }
     last_rows.index = relative.to(device());
   }
@@ -382,7 +381,8 @@ double forward_flops(const ModelConfig& c, int64_t rows, int64_t new_positions, 
   const double q = static_cast<double>(c.num_attention_heads * c.head_dim);
   const double kv = static_cast<double>(c.num_key_value_heads * c.head_dim);
   // Each new position attends to (on average) past + (n + 1) / 2 keys under the causal mask,
-  // but the scores are computed for all past + n keys: count what is computed.
+  // but the scores are computed for all past + n keys: count what is computed. (With several
+  // query blocks, the product with the values covers fewer keys; that saving is not counted.)
   const double keys = static_cast<double>(past + new_positions);
   // Keys and values at every new position; the rest for each query a layer computes.
   auto layer = [&](double positions, double queries) {
