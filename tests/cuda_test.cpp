@@ -86,6 +86,17 @@ TEST_P(CudaFamilyTest, Float32OnTheGpuEqualsFloat32OnTheCpu) {
   for (const auto& row : a["relevance"]) reference.push_back(row.get<std::vector<double>>());
   EXPECT_LE(worst_difference(reference, gpu_relevance), kFloat32Tolerance);
 
+  // The fused kernel on the GPU (scaled_dot_product_attention with libtorch 2.x) against the CPU's
+  // explicit one.
+  LoadOptions fused_options;
+  fused_options.device = gpu.transformer.device();
+  fused_options.attention = AttentionKernel::fused;
+  const Model fused = load_model(kModels / GetParam(), fused_options);
+  const double fused_logits_diff = max_abs_diff(cpu.transformer.forward(ids), fused.transformer.forward(ids).cpu());
+  EXPECT_LE(fused_logits_diff, kFloat32Tolerance);
+  const double fused_relevance_diff = worst_difference(cpu_relevance, explain_atman(fused, input, {}, atman).relevance);
+  EXPECT_LE(fused_relevance_diff, kFloat32Tolerance);
+
   // Integrated gradients: autograd on the GPU.
   GradientOptions ig;
   ig.steps = 4;
@@ -93,7 +104,7 @@ TEST_P(CudaFamilyTest, Float32OnTheGpuEqualsFloat32OnTheCpu) {
   const auto gpu_ig = explain_integrated_gradients(gpu, input, {}, ig).relevance;
   EXPECT_LE(worst_difference(cpu_ig, gpu_ig), kFloat32Tolerance);
   std::cout << "[cuda " << GetParam() << "] float32 worst |logit diff| " << logits_diff << ", worst |relevance diff| "
-            << relevance_diff << "\n";
+            << relevance_diff << "; fused kernel " << fused_logits_diff << ", " << fused_relevance_diff << "\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, CudaFamilyTest,
@@ -121,6 +132,16 @@ TEST(CudaTest, BFloat16OnTheGpuStaysCloseToFloat32AndCountsDeviceMemory) {
     for (double v : row) largest = std::max(largest, std::abs(v));
   }
   EXPECT_LE(worst_difference(cpu_relevance, gpu_relevance), 0.10 * largest + 1e-3);
+  // The fused kernel in bfloat16, to the same bound.
+  LoadOptions fused_options;
+  fused_options.device = device;
+  fused_options.dtype = torch::kBFloat16;
+  fused_options.attention = AttentionKernel::fused;
+  const Model fused = load_model(kModels / "llama", fused_options);
+  const double fused_diff = worst_difference(cpu_relevance, explain_atman(fused, input, {}, atman).relevance);
+  EXPECT_LE(fused_diff, 0.10 * largest + 1e-3);
+  std::cout << "[cuda bfloat16] worst |relevance diff| explicit " << worst_difference(cpu_relevance, gpu_relevance)
+            << ", fused " << fused_diff << " (largest " << largest << ")\n";
 }
 
 TEST(CudaTest, DeviceNamesResolve) {

@@ -41,13 +41,16 @@ TEST_P(ModelFamilyTest, LogitsGreedyIdsAndAtmanRelevanceMatchTheReference) {
 
   // Logits at the listed positions.
   const auto ids = e["input_ids"].get<std::vector<int64_t>>();
-  ForwardOptions forward;
-  forward.logit_positions = torch::tensor(e["logits_positions"].get<std::vector<int64_t>>(), torch::kInt64);
   torch::NoGradGuard no_grad;
-  const auto logits = model.transformer.forward(torch::tensor(ids).unsqueeze(0), forward)[0];  // (L, V)
-  std::vector<torch::Tensor> rows;
-  for (const auto& row : e["logits"]) rows.push_back(torch::tensor(row.get<std::vector<float>>()));
-  const double logits_diff = max_abs_diff(logits, torch::stack(rows));
+  auto logits_difference = [&](const Model& m) {
+    ForwardOptions forward;
+    forward.logit_positions = torch::tensor(e["logits_positions"].get<std::vector<int64_t>>(), torch::kInt64);
+    const auto logits = m.transformer.forward(torch::tensor(ids).unsqueeze(0), forward)[0];  // (L, V)
+    std::vector<torch::Tensor> rows;
+    for (const auto& row : e["logits"]) rows.push_back(torch::tensor(row.get<std::vector<float>>()));
+    return max_abs_diff(logits, torch::stack(rows));
+  };
+  const double logits_diff = logits_difference(model);
   EXPECT_LE(logits_diff, kTolerance);
 
   // Greedy continuation: exact ids.
@@ -59,27 +62,41 @@ TEST_P(ModelFamilyTest, LogitsGreedyIdsAndAtmanRelevanceMatchTheReference) {
   EXPECT_EQ(g.new_ids, e["greedy"].get<std::vector<int64_t>>());
 
   // AtMan relevance, token units, factor 0.1, conceptual suppression off and at 0.7.
-  double relevance_diff = 0;
-  for (const char* key : {"atman", "atman_conceptual"}) {
-    const auto& a = e[key];
-    const ExplainInput input = make_explain_input(model, a["prompt_text"], a["target_text"]);
-    std::vector<int64_t> prompt_ids, target_ids;
-    for (const auto& t : input.prompt_tokens) prompt_ids.push_back(t.id);
-    for (const auto& t : input.target_tokens) target_ids.push_back(t.id);
-    ASSERT_EQ(prompt_ids, a["prompt_ids"].get<std::vector<int64_t>>()) << key;
-    ASSERT_EQ(target_ids, a["target_ids"].get<std::vector<int64_t>>()) << key;
-    AtmanOptions atman;
-    atman.suppression.factor = a["factor"];
-    atman.suppression.modify_factor = a["modify_by_cos"];
-    atman.suppression.conceptual_threshold =
-        a["conceptual_threshold"].is_null() ? std::nullopt : std::optional<double>(a["conceptual_threshold"].get<double>());
-    const Explanation explanation = explain_atman(model, input, {}, atman);
-    relevance_diff = std::max(relevance_diff, worst_difference(a["relevance"], explanation.relevance));
-  }
+  auto relevance_difference = [&](const Model& m) {
+    double worst = 0;
+    for (const char* key : {"atman", "atman_conceptual"}) {
+      const auto& a = e[key];
+      const ExplainInput input = make_explain_input(m, a["prompt_text"], a["target_text"]);
+      std::vector<int64_t> prompt_ids, target_ids;
+      for (const auto& t : input.prompt_tokens) prompt_ids.push_back(t.id);
+      for (const auto& t : input.target_tokens) target_ids.push_back(t.id);
+      EXPECT_EQ(prompt_ids, a["prompt_ids"].get<std::vector<int64_t>>()) << key;
+      EXPECT_EQ(target_ids, a["target_ids"].get<std::vector<int64_t>>()) << key;
+      AtmanOptions atman;
+      atman.suppression.factor = a["factor"];
+      atman.suppression.modify_factor = a["modify_by_cos"];
+      atman.suppression.conceptual_threshold = a["conceptual_threshold"].is_null()
+                                                   ? std::nullopt
+                                                   : std::optional<double>(a["conceptual_threshold"].get<double>());
+      worst = std::max(worst, worst_difference(a["relevance"], explain_atman(m, input, {}, atman).relevance));
+    }
+    return worst;
+  };
+  const double relevance_diff = relevance_difference(model);
   EXPECT_LE(relevance_diff, kTolerance);
+
+  // The fused attention kernel against the same references (gemma2's soft-capped scores keep
+  // the explicit kernel).
+  LoadOptions fused;
+  fused.attention = AttentionKernel::fused;
+  const Model fused_model = load_model(kModels / GetParam(), fused);
+  const double fused_logits_diff = logits_difference(fused_model);
+  const double fused_relevance_diff = relevance_difference(fused_model);
+  EXPECT_LE(fused_logits_diff, kTolerance) << "fused kernel";
+  EXPECT_LE(fused_relevance_diff, kTolerance) << "fused kernel";
   std::cout << "[family " << GetParam() << "] worst |logit diff| " << logits_diff << ", worst |relevance diff| "
             << relevance_diff << ", greedy " << (g.new_ids == e["greedy"].get<std::vector<int64_t>>() ? "exact" : "differs")
-            << "\n";
+            << "; fused kernel " << fused_logits_diff << ", " << fused_relevance_diff << "\n";
 }
 
 // The KV cache (AtMan's prefix reuse, generate) and autograd (the gradient methods) go through

@@ -281,6 +281,61 @@ TEST_F(TransformerTest, FewEditedKeysComputeWhatEditingEveryKeyDoes) {
   }
 }
 
+// The fused kernel (the edit in an extra head dimension; scaled_dot_product_attention on libtorch
+// 2.x, the same arithmetic as tensors before) gives the explicit kernel's logits: without an edit,
+// with min-shift and log-additive edits of few keys and of every key (factor 0 included), in
+// blocks of 3, at selected logit positions, after a cached prefix, with and without a window.
+TEST_F(TransformerTest, FusedKernelComputesWhatExplicitScoresDo) {
+  torch::NoGradGuard no_grad;
+  // Outside autograd, blocks of queries alone already move float32 logits by up to 2.6e-5
+  // (QueryBlocksEqualOneBlock); the fused kernel stays within the same bound.
+  constexpr double kTolerance = 1e-4;
+  for (const int64_t window : {int64_t{0}, int64_t{3}}) {
+    ModelConfig c = tiny_config();
+    c.sliding_window = window;
+    const Transformer explicit_kernel(c, random_weights(c, 13, 0.5));
+    Transformer fused_kernel = explicit_kernel;
+    fused_kernel.use_attention_kernel(AttentionKernel::fused);
+    const auto batch = torch::randint(0, 16, {3, 20}, torch::kInt64);  // (3, 20)
+    auto few = torch::ones({3, 20});                                     // row 2 edits nothing
+    few[0][5] = 0.1;
+    few[1][12] = 0.0;
+    few[1][13] = 0.5;
+    auto many = torch::rand({3, 20}) * 0.9 + 0.05;
+    many[2][4] = 0.0;
+    for (int mode = 0; mode < 5; ++mode) {
+      AttentionEdit edit{mode % 2 == 1 ? few : many, {}};
+      edit.log_additive = mode >= 3;
+      ForwardOptions options;
+      options.edit = mode == 0 ? nullptr : &edit;
+      const std::string what = "window " + std::to_string(window) + " mode " + std::to_string(mode);
+      const auto expected = explicit_kernel.forward(batch, options);  // (3, 20, V)
+      const double difference = max_abs_diff(fused_kernel.forward(batch, options), expected);
+      EXPECT_LT(difference, kTolerance) << what;
+      // Other arithmetic rounds differently: an exact match would mean the fused kernel never ran.
+      if (mode == 2) EXPECT_GT(difference, 0.0) << what;
+      options.query_block = 3;
+      EXPECT_LT(max_abs_diff(fused_kernel.forward(batch, options), expected), kTolerance) << what << ", blocks of 3";
+      options.logit_positions = torch::tensor({19, 4, 11}, torch::kInt64);
+      EXPECT_LT(max_abs_diff(fused_kernel.forward(batch, options), expected.index_select(1, options.logit_positions)),
+                kTolerance)
+          << what << ", logit positions";
+      // After a cached prefix of 7 positions (batch 1, shared by the rows), which both read.
+      KVCache cache;
+      ForwardOptions fill;
+      fill.cache = &cache;
+      explicit_kernel.forward(batch.narrow(0, 0, 1).narrow(1, 0, 7), fill);
+      options.cache = &cache;
+      options.append_to_cache = false;
+      options.logit_positions = torch::Tensor();
+      options.query_block = 0;
+      const auto tail = batch.narrow(0, 0, 1).narrow(1, 7, 13).expand({3, 13});
+      EXPECT_LT(max_abs_diff(fused_kernel.forward(tail, options), explicit_kernel.forward(tail, options)), kTolerance)
+          << what << ", cached";
+    }
+  }
+}
+
 TEST_F(TransformerTest, RejectsSequencesLongerThanTheModel) {
   auto too_long = torch::zeros({1, 33}, torch::kInt64);
   EXPECT_NE(error_message([&] { model.forward(too_long); }).find("max_position_embeddings"),

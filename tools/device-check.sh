@@ -7,9 +7,11 @@
 #   3. runs the tests labelled `cuda` (CUDA float32 equals CPU float32 on ../shared/fixtures/models;
 #      a copy in .devshared/fixtures is used when ../shared is absent),
 #   4. benchmarks `init-model --preset llama3-1b` in bfloat16 at 512 and 2048 prompt tokens, modes
-#      forward, atman, naive, ig and attattr, writing tables and JSON.
+#      forward, atman, naive, ig and attattr, writing tables and JSON,
+#   5. then, in the time left, AtMan with `--attention fused` at both lengths.
 #   tools/device-check.sh [OUTDIR]     (default device-check-out/): summary.txt (versions, test
-#   results, doctor, bench tables), build.log, ctest.log, bench-512.json, bench-2048.json
+#   results, doctor, bench tables), build.log, ctest.log, bench-512.json, bench-2048.json,
+#   bench-fused-512.json, bench-fused-2048.json
 # Each stage has a time limit; the whole run is meant to take under 8 minutes on one GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -81,6 +83,14 @@ for tokens in ${ATMAN_DEVICE_BENCH_TOKENS:-512 2048}; do
   timeout "$left" "$atman" --device cuda bench --model "$model" --dtype bfloat16 --prompt-tokens "$tokens" \
     --modes "${ATMAN_DEVICE_BENCH_MODES:-forward,atman,naive,ig,attattr}" --gradient-batch-size 2 --repeats 3 \
     --json-file "$out/bench-$tokens.json" 2>&1 | tee -a "$out/summary.txt"
+done
+# 5. The fused attention kernel (--attention fused), AtMan alone, with what time is left.
+for tokens in ${ATMAN_DEVICE_FUSED_TOKENS:-512 2048}; do
+  left=$((deadline - $(date +%s)))
+  ((left > 20)) || { say "no time left for the fused-kernel bench at $tokens tokens"; break; }
+  say "bench with --attention fused at $tokens prompt tokens (limit ${left}s)"
+  timeout "$left" "$atman" --device cuda bench --model "$model" --dtype bfloat16 --attention fused \
+    --prompt-tokens "$tokens" --modes atman --json-file "$out/bench-fused-$tokens.json" 2>&1 | tee -a "$out/summary.txt"
 done
 say "done (cuda tests exit $tests_rc)"
 exit "$tests_rc"

@@ -21,6 +21,8 @@ struct LoadOptions {
   // Where the weights go, tensor by tensor as they are read (the whole model never sits in host
   // memory twice); a CUDA device needs a libtorch with CUDA (device.hpp).
   torch::Device device = torch::kCPU;
+  // How layers compute attention outside autograd (attention_kernel.hpp).
+  AttentionKernel attention = AttentionKernel::explicit_scores;
 };
 
 // "float32" | "float16" | "bfloat16" (also "f32", "fp16", "bf16") -> dtype; throws otherwise.

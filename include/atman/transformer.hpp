@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include "atman/attention_edit.hpp"
+#include "atman/attention_kernel.hpp"
 #include "atman/kv_cache.hpp"
 #include "atman/model_config.hpp"
 
@@ -102,6 +103,10 @@ class Transformer {
   // Bytes held by the weights (tied matrices counted once).
   int64_t parameter_bytes() const;
 
+  // Which kernel computes attention outside autograd (explicit_scores unless chosen).
+  AttentionKernel attention_kernel() const { return attention_kernel_; }
+  void use_attention_kernel(AttentionKernel kernel) { attention_kernel_ = kernel; }
+
  private:
   // What a layer needs about positions: rotary tables and the keys each query may not see.
   struct PositionTables {
@@ -150,6 +155,11 @@ class Transformer {
   torch::Tensor attend(int64_t layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                        const torch::Tensor& blocked, const QuerySpan& span, bool windowed, const PassEdit& edit,
                        const ForwardOptions& options) const;
+  // The fused kernel's version of the blocks of attention(): the same inputs and result; used
+  // outside autograd and hooks, where the family's scores are not soft-capped and rows not padded.
+  bool attends_fused(const PassEdit& edit, const ForwardOptions& options) const;
+  torch::Tensor attend_fused(int64_t layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                             const torch::Tensor& blocked, int64_t block, const PassEdit& edit) const;
   // The edit of DESIGN step 5 on one block's final scores (B, H, Tq, S), in place outside autograd.
   torch::Tensor edit_scores(torch::Tensor scores, const PassEdit& edit) const;
   torch::Tensor feed_forward(const LayerWeights& w, const torch::Tensor& x) const;
@@ -162,6 +172,7 @@ class Transformer {
   torch::Tensor inv_freq_;        // (rd/2) float32: theta^(−2i/rd), scaled (rope.hpp)
   torch::Tensor local_inv_freq_;  // the same for sliding layers with their own base; undefined otherwise
   double embedding_scale_ = 1.0;  // sqrt(hidden) rounded to the compute dtype (Gemma), else 1
+  AttentionKernel attention_kernel_ = AttentionKernel::explicit_scores;
 };
 
 }  // namespace atman

@@ -94,6 +94,7 @@ nlohmann::json spawn_child(const BenchCommandOptions& o, const std::string& mode
                                std::to_string(::getpid()) + "-" + mode + ".json";
   std::vector<std::string> args = {"atman", "-q", "--threads", std::to_string(runtime_info().torch_threads),
                                    "--device", selected_device_spec(), "bench", "--model", model_dir, "--dtype", o.model.dtype,
+                                   "--attention", o.model.attention,
                                    "--prompt-tokens", std::to_string(prompt_tokens),
                                    "--target-tokens", std::to_string(o.target_tokens),
                                    "--batch-size", std::to_string(o.batch_size),
@@ -188,6 +189,7 @@ void run_bench_command(BenchCommandOptions o) {
                            {"threads", threads},
                            {"device", device.str()},
                            {"dtype", dtype_name(dtype)},
+                           {"attention", o.model.attention},
                            {"target_tokens", o.target_tokens},
                            {"runs", nlohmann::json::array()}};
   for (int64_t p : o.prompt_tokens) {
@@ -246,7 +248,7 @@ void run_bench_command(BenchCommandOptions o) {
   std::cout << "model " << model_dir << (o.preset.empty() ? "" : " (preset " + o.preset + ")") << ": "
             << format_fixed(static_cast<double>(parameters) / 1e6, 1) << "M parameters, "
             << format_fixed(model_mb, 1) << " MiB, " << config.num_hidden_layers << " layers, d_model " << config.hidden_size
-            << "; " << device.str() << ", " << dtype_name(dtype) << ", threads " << threads << "; target "
+            << "; " << device.str() << ", " << dtype_name(dtype) << ", " << o.model.attention << " attention, threads " << threads << "; target "
             << o.target_tokens << " tokens\n"
             << "plain libtorch " << matmul_name << ": " << format_fixed(matmul, 1) << " GFLOP/s\n\n";
   std::cout << "prompt\ttokens\tmode\trows\tpasses\twall_s\tms/row\tGFLOP\tGFLOP/s\tpeak_MiB\tdevice_peak_MiB\n";

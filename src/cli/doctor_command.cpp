@@ -1,6 +1,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "atman/attention_kernel.hpp"
 #include "atman/checkpoint.hpp"
 #include "atman/device.hpp"
 #include "atman/runtime.hpp"
@@ -31,6 +32,9 @@ void run_doctor() {
   const RuntimeInfo info = runtime_info();
   const bool openblas = info.blas_library.find("openblas") != std::string::npos;
   std::cout << "libtorch:        " << info.torch_version << "\n"
+            << "--attention fused: "
+            << (fused_attention_native() ? "scaled_dot_product_attention" : "no fused kernel in this libtorch (< 2.0)")
+            << "\n"
             << "BLAS (sgemm_):   " << info.blas_library << (openblas ? "" : "  <- NOT OpenBLAS") << "\n"
             << "BLAS kernels:    " << (info.blas_core.empty() ? "unknown" : info.blas_core)
             << (std::getenv("OPENBLAS_CORETYPE") ? " (OPENBLAS_CORETYPE)" : "") << "\n"

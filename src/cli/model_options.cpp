@@ -5,6 +5,8 @@
 #include <chrono>
 #include <optional>
 
+#include <torch/version.h>
+
 #include "atman/device.hpp"
 
 namespace atman::cli {
@@ -41,12 +43,24 @@ void add_model_options(CLI::App* command, ModelOptions& options) {
       ->check(CLI::IsMember({"auto", "float32", "bfloat16", "float16"}));
   command->add_option("--tokenizer", options.tokenizer,
                       "tokenizer file to use instead of the model's (tokenizer.json, else tokenizer.model)");
+  command->add_option("--attention", options.attention,
+                      "attention kernel outside autograd: explicit (scores as tensors), or fused (one "
+                      "scaled_dot_product_attention call per block, the edit in an extra head dimension; libtorch 2.0 "
+                      "or later, experimental)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"explicit", "fused"}));
 }
 
 Model load_model_for(const ModelOptions& options) {
   LoadOptions load;
   load.device = selected_device();
   load.dtype = resolve_dtype(options.dtype, load.device);
+  load.attention = parse_attention_kernel(options.attention);
+  if (load.attention == AttentionKernel::fused && !fused_attention_native()) {
+    spdlog::warn("--attention fused: libtorch {} has no scaled_dot_product_attention (2.0 and later); its arithmetic "
+                 "runs as explicit tensors instead, with the same results and no speed-up",
+                 TORCH_VERSION);
+  }
   const auto start = std::chrono::steady_clock::now();
   Model model = load_model(options.dir, load, options.tokenizer);
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;

@@ -1,5 +1,5 @@
 #pragma once
-// The --model/--dtype pair shared by every subcommand that loads a model, and the global
+// The --model/--dtype/--tokenizer/--attention options shared by every subcommand that loads a model, and the global
 // --device they load it onto.
 #include <string>
 
@@ -13,6 +13,7 @@ struct ModelOptions {
   std::string dir;               // default: $ATMAN_MODEL or the embedded stories260K
   std::string dtype = "auto";    // compute dtype; auto = bfloat16 on CUDA, float32 on the CPU
   std::string tokenizer;         // overrides the directory's tokenizer file
+  std::string attention = "explicit";  // attention kernel outside autograd: explicit | fused
 };
 
 void add_model_options(CLI::App* command, ModelOptions& options);

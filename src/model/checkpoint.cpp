@@ -202,7 +202,9 @@ Transformer load_transformer(const std::filesystem::path& dir, const LoadOptions
     throw Error("checkpoint is missing tensor 'lm_head.weight' and config.json does not set "
                 "tie_word_embeddings");
   }
-  return Transformer(std::move(config), std::move(w));
+  Transformer transformer(std::move(config), std::move(w));
+  transformer.use_attention_kernel(options.attention);
+  return transformer;
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> named_tensors(const TransformerWeights& weights,

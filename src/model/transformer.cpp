@@ -6,6 +6,7 @@
 #include "atman/error.hpp"
 #include "atman/rope.hpp"
 #include "atman/runtime.hpp"
+#include "fused_attention.hpp"
 
 namespace atman {
 namespace {
@@ -24,6 +25,15 @@ torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos,
   if (rotary == x.size(-1)) return x * cos + rotate_half(x) * sin;
   const auto turned = x.narrow(-1, 0, rotary);
   return torch::cat({turned * cos + rotate_half(turned) * sin, x.narrow(-1, rotary, x.size(-1) - rotary)}, -1);
+}
+
+// q (B, H, T, hd), k (B, KVH, S, hd) -> scores (B, H, T, S). Grouped-query attention without
+// copying keys per query head: query head h uses key head h / G, so the G heads of a group are
+// stacked along the row axis.
+torch::Tensor grouped_scores(const torch::Tensor& q, const torch::Tensor& k) {
+  const int64_t B = q.size(0), H = q.size(1), T = q.size(2), hd = q.size(3);
+  const int64_t KVH = k.size(1), G = H / KVH, S = k.size(2);
+  return torch::matmul(q.contiguous().view({B, KVH, G * T, hd}), k.transpose(2, 3)).view({B, H, T, S});
 }
 
 }  // namespace
@@ -160,18 +170,52 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
   if (options.on_attention) block = n;
   block = std::min(block, n);
   const auto blocked = of_rows(tables.blocked, 0);  // (n, S)
+  torch::Tensor context;                             // (B, H, n, hd)
+  if (attends_fused(edit, options)) {
+    context = attend_fused(layer, q, k, v, blocked, block, edit);
+  } else {
+    std::vector<torch::Tensor> blocks;
+    for (int64_t t0 = 0; t0 < n; t0 += block) {
+      const int64_t size = std::min(block, n - t0);
+      // Selected rows: every block spans the first to the last of them.
+      const QuerySpan span{past + (rows.selected() ? rows.first : t0), past + (rows.selected() ? rows.last : t0 + size - 1)};
+      blocks.push_back(
+          attend(layer, q.narrow(2, t0, size), k, v, blocked.narrow(0, t0, size), span, tables.windowed, edit, options));
+    }
+    context = blocks.size() == 1 ? blocks.front() : torch::cat(blocks, 2);
+  }
+  return torch::linear(context.transpose(1, 2).reshape({B, n, H * hd}), w.o_proj);  // (B, n, D)
+}
+
+bool Transformer::attends_fused(const PassEdit& edit, const ForwardOptions& options) const {
+  return attention_kernel_ == AttentionKernel::fused && !torch::GradMode::is_enabled() && !options.on_attention &&
+         config_.attn_logit_softcapping == 0 && edit.key_lengths.empty();
+}
+
+torch::Tensor Transformer::attend_fused(int64_t layer, const torch::Tensor& q, const torch::Tensor& k,
+                                        const torch::Tensor& v, const torch::Tensor& blocked, int64_t block,
+                                        const PassEdit& edit) const {
+  using fused::EditForm;
+  const int64_t n = q.size(2), hd = q.size(3);
+  EditForm form = EditForm::none;
+  if (edit.edit != nullptr && edit.edit->applies_to(layer)) {
+    form = edit.edit->log_additive ? EditForm::log_additive : EditForm::min_shift;
+  }
+  const auto extended = fused::extend_keys(k, v, q.size(1), edit.factors, form);  // (B, H, S, E) each
+  const auto allowed = blocked.logical_not();                                     // (n, S)
   std::vector<torch::Tensor> blocks;
   for (int64_t t0 = 0; t0 < n; t0 += block) {
     const int64_t size = std::min(block, n - t0);
-    // Selected rows: every block spans the first to the last of them.
-    const QuerySpan span{past + (rows.selected() ? rows.first : t0), past + (rows.selected() ? rows.last : t0 + size - 1)};
-    blocks.push_back(
-        attend(layer, q.narrow(2, t0, size), k, v, blocked.narrow(0, t0, size), span, tables.windowed, edit, options));
+    const auto q_block = q.narrow(2, t0, size);  // (B, H, size, hd)
+    // The min-shift's minimum runs over every key: all this block's scores are still computed
+    // for it, but neither edited, masked nor softmaxed.
+    const auto minimum = form == EditForm::min_shift ? grouped_scores(q_block, k).amin(-1, true)  // (B, H, size, 1)
+                                                     : torch::Tensor();
+    const auto out = fused::scaled_dot_product(fused::extend_queries(q_block, minimum, form), extended.keys,
+                                               extended.values, allowed.narrow(0, t0, size));  // (B, H, size, E)
+    blocks.push_back(out.narrow(-1, 0, hd));
   }
-  auto context = (blocks.size() == 1 ? blocks.front() : torch::cat(blocks, 2))  // (B, H, n, hd)
-                     .transpose(1, 2)
-                     .reshape({B, n, H * hd});
-  return torch::linear(context, w.o_proj);  // (B, n, D)
+  return blocks.size() == 1 ? blocks.front() : torch::cat(blocks, 2);  // (B, H, n, hd)
 }
 
 torch::Tensor Transformer::attend(int64_t layer, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
@@ -180,10 +224,7 @@ torch::Tensor Transformer::attend(int64_t layer, const torch::Tensor& q, const t
   const int64_t B = q.size(0), H = q.size(1), T = q.size(2), hd = q.size(3);
   const int64_t KVH = k.size(1), G = H / KVH, S = k.size(2);
   const bool grad = torch::GradMode::is_enabled();
-  // Grouped-query attention without copying keys per query head: query head h uses key/value
-  // head h / G, so the G heads of a group are stacked along the row axis.
-  auto q_grouped = q.contiguous().view({B, KVH, G * T, hd});
-  auto scores = torch::matmul(q_grouped, k.transpose(2, 3)).view({B, H, T, S});  // (B, H, T, S)
+  auto scores = grouped_scores(q, k);  // (B, H, T, S)
   if (const double cap = config_.attn_logit_softcapping; cap > 0) {  // gemma2: cap·tanh(s / cap)
     scores = grad ? torch::tanh(scores / cap) * cap : scores.div_(cap).tanh_().mul_(cap);
   }

@@ -44,6 +44,11 @@ set(TOM_PROMPT "Once upon a time, there was a little boy named Tom. One day,")
 set(TOM_TARGET " Tom went to the park")
 atman_cli_test(explain_text_ranks_tom_first 0 "\n1\t13\tprompt\t46\t2\t[0-9.]+\t\" T\""
   -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --conceptual-threshold off)
+# The fused attention kernel explains the same way (on libtorch 1.13 with a warning that it is no faster).
+atman_cli_test(explain_fused_attention_ranks_tom_first 0 "\n1\t13\tprompt\t46\t2\t[0-9.]+\t\" T\""
+  -- ${ATMAN_EXE} explain --attention fused --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --conceptual-threshold off)
+atman_cli_test(attention_kernel_unknown_exits_2 2 "--attention: bogus not in \\{explicit,fused\\}"
+  -- ${ATMAN_EXE} explain --attention bogus --prompt ${TOM_PROMPT} --target ${TOM_TARGET})
 atman_cli_test(explain_json_schema 0 "^\\{\"schema\":\"atman.explanation/v1\",\"model\":\\{\"path\""
   -- ${ATMAN_EXE} explain --prompt ${TOM_PROMPT} --target ${TOM_TARGET} --format json)
 atman_cli_test(explain_html_to_file 0 "explained"

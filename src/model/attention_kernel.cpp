@@ -1,0 +1,21 @@
+#include "atman/attention_kernel.hpp"
+
+#include <torch/version.h>
+
+#include "atman/error.hpp"
+
+namespace atman {
+
+AttentionKernel parse_attention_kernel(const std::string& name) {
+  if (name == "explicit") return AttentionKernel::explicit_scores;
+  if (name == "fused") return AttentionKernel::fused;
+  throw Error("unknown attention kernel '" + name + "': expected explicit or fused");
+}
+
+std::string attention_kernel_name(AttentionKernel kernel) {
+  return kernel == AttentionKernel::fused ? "fused" : "explicit";
+}
+
+bool fused_attention_native() { return TORCH_VERSION_MAJOR >= 2; }
+
+}  // namespace atman
