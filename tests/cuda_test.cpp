@@ -90,7 +90,7 @@ TEST_P(CudaFamilyTest, Float32OnTheGpuEqualsFloat32OnTheCpu) {
   // explicit one.
   LoadOptions fused_options;
   fused_options.device = gpu.transformer.device();
-  fused_options.attention = AttentionKernel::fused;
+  fused_options.attention = AttentionKernel::kFused;
   const Model fused = load_model(kModels / GetParam(), fused_options);
   const double fused_logits_diff = max_abs_diff(cpu.transformer.forward(ids), fused.transformer.forward(ids).cpu());
   EXPECT_LE(fused_logits_diff, kFloat32Tolerance);
@@ -136,7 +136,7 @@ TEST(CudaTest, BFloat16OnTheGpuStaysCloseToFloat32AndCountsDeviceMemory) {
   LoadOptions fused_options;
   fused_options.device = device;
   fused_options.dtype = torch::kBFloat16;
-  fused_options.attention = AttentionKernel::fused;
+  fused_options.attention = AttentionKernel::kFused;
   const Model fused = load_model(kModels / "llama", fused_options);
   const double fused_diff = worst_difference(cpu_relevance, explain_atman(fused, input, {}, atman).relevance);
   EXPECT_LE(fused_diff, 0.10 * largest + 1e-3);

@@ -27,13 +27,13 @@ class FusedAttentionTest : public SeededTest {
 
 TEST_F(FusedAttentionTest, TheExtraDimensionCarriesTheMinimumShift) {
   using fused::EditForm;
-  EXPECT_EQ(fused::extended_head_dim(hd, EditForm::min_shift), 8);
-  EXPECT_EQ(fused::extended_head_dim(8, EditForm::min_shift), 16);
-  EXPECT_EQ(fused::extended_head_dim(hd, EditForm::none), hd);
+  EXPECT_EQ(fused::extended_head_dim(hd, EditForm::kMinShift), 8);
+  EXPECT_EQ(fused::extended_head_dim(8, EditForm::kMinShift), 16);
+  EXPECT_EQ(fused::extended_head_dim(hd, EditForm::kNone), hd);
   const auto minimum = scores.amin(-1, true);  // (B, H, T, 1)
   const auto extended =
-      fused::extend_keys(k, v, H, factors.view({B, 1, 1, S}), EditForm::min_shift);
-  const auto queries = fused::extend_queries(q, minimum, EditForm::min_shift);
+      fused::extend_keys(k, v, H, factors.view({B, 1, 1, S}), EditForm::kMinShift);
+  const auto queries = fused::extend_queries(q, minimum, EditForm::kMinShift);
   ASSERT_EQ(queries.sizes(), torch::IntArrayRef({B, H, T, 8}));
   ASSERT_EQ(extended.keys.sizes(), torch::IntArrayRef({B, H, S, 8}));
   // (s − m)·f, once the row's shift m is taken off again.
@@ -48,8 +48,8 @@ TEST_F(FusedAttentionTest, TheExtraDimensionCarriesLogAdditiveFactorsZeroInclude
   using fused::EditForm;
   factors[0][3] = 0.0;  // key 3 removed from row 0
   const auto log_f = factors.log().view({B, 1, 1, S});
-  const auto extended = fused::extend_keys(k, v, H, log_f, EditForm::log_additive);
-  const auto queries = fused::extend_queries(q, torch::Tensor(), EditForm::log_additive);
+  const auto extended = fused::extend_keys(k, v, H, log_f, EditForm::kLogAdditive);
+  const auto queries = fused::extend_queries(q, torch::Tensor(), EditForm::kLogAdditive);
   const auto carried = torch::matmul(queries, extended.keys.transpose(2, 3));  // (B, H, T, S)
   EXPECT_LT(max_abs_diff(torch::softmax(carried, -1), torch::softmax(scores + log_f, -1)), 1e-6);
   EXPECT_EQ(torch::softmax(carried, -1).select(0, 0).select(-1, 3).abs().max().item<float>(), 0.0F);

@@ -88,7 +88,7 @@ TEST_P(ModelFamilyTest, LogitsGreedyIdsAndAtmanRelevanceMatchTheReference) {
   // The fused attention kernel against the same references (gemma2's soft-capped scores keep
   // the explicit kernel).
   LoadOptions fused;
-  fused.attention = AttentionKernel::fused;
+  fused.attention = AttentionKernel::kFused;
   const Model fused_model = load_model(kModels / GetParam(), fused);
   const double fused_logits_diff = logits_difference(fused_model);
   const double fused_relevance_diff = relevance_difference(fused_model);

@@ -295,7 +295,7 @@ TEST_F(TransformerTest, FusedKernelComputesWhatExplicitScoresDo) {
     c.sliding_window = window;
     const Transformer explicit_kernel(c, random_weights(c, 13, 0.5));
     Transformer fused_kernel = explicit_kernel;
-    fused_kernel.use_attention_kernel(AttentionKernel::fused);
+    fused_kernel.use_attention_kernel(AttentionKernel::kFused);
     const auto batch = torch::randint(0, 16, {3, 20}, torch::kInt64);  // (3, 20)
     auto few = torch::ones({3, 20});                                     // row 2 edits nothing
     few[0][5] = 0.1;

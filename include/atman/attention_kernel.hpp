@@ -8,11 +8,11 @@ namespace atman {
 enum class AttentionKernel {
   // The scores of one block of queries at a time, edited, masked and softmaxed as tensors: every
   // path, autograd's and AttAttr's hook included.
-  explicit_scores,
+  kExplicit,
   // One scaled_dot_product_attention call per block (libtorch 2.0 and later), which never writes
   // the probabilities; the edit rides in one extra head dimension (fused_attention.hpp). Passes
-  // with autograd or a hook, soft-capped scores or padded rows still use explicit_scores.
-  fused,
+  // with autograd or a hook, soft-capped scores or padded rows still use kExplicit.
+  kFused,
 };
 
 // "explicit" | "fused" -> kernel; throws atman::Error naming the choices otherwise.

@@ -22,7 +22,7 @@ struct LoadOptions {
   // memory twice); a CUDA device needs a libtorch with CUDA (device.hpp).
   torch::Device device = torch::kCPU;
   // How layers compute attention outside autograd (attention_kernel.hpp).
-  AttentionKernel attention = AttentionKernel::explicit_scores;
+  AttentionKernel attention = AttentionKernel::kExplicit;
 };
 
 // "float32" | "float16" | "bfloat16" (also "f32", "fp16", "bf16") -> dtype; throws otherwise.

@@ -103,7 +103,7 @@ class Transformer {
   // Bytes held by the weights (tied matrices counted once).
   int64_t parameter_bytes() const;
 
-  // Which kernel computes attention outside autograd (explicit_scores unless chosen).
+  // Which kernel computes attention outside autograd (kExplicit unless chosen).
   AttentionKernel attention_kernel() const { return attention_kernel_; }
   void use_attention_kernel(AttentionKernel kernel) { attention_kernel_ = kernel; }
 
@@ -172,7 +172,7 @@ class Transformer {
   torch::Tensor inv_freq_;        // (rd/2) float32: theta^(−2i/rd), scaled (rope.hpp)
   torch::Tensor local_inv_freq_;  // the same for sliding layers with their own base; undefined otherwise
   double embedding_scale_ = 1.0;  // sqrt(hidden) rounded to the compute dtype (Gemma), else 1
-  AttentionKernel attention_kernel_ = AttentionKernel::explicit_scores;
+  AttentionKernel attention_kernel_ = AttentionKernel::kExplicit;
 };
 
 }  // namespace atman

@@ -56,7 +56,7 @@ Model load_model_for(const ModelOptions& options) {
   load.device = selected_device();
   load.dtype = resolve_dtype(options.dtype, load.device);
   load.attention = parse_attention_kernel(options.attention);
-  if (load.attention == AttentionKernel::fused && !fused_attention_native()) {
+  if (load.attention == AttentionKernel::kFused && !fused_attention_native()) {
     spdlog::warn("--attention fused: libtorch {} has no scaled_dot_product_attention (2.0 and later); its arithmetic "
                  "runs as explicit tensors instead, with the same results and no speed-up",
                  TORCH_VERSION);

@@ -7,13 +7,13 @@
 namespace atman {
 
 AttentionKernel parse_attention_kernel(const std::string& name) {
-  if (name == "explicit") return AttentionKernel::explicit_scores;
-  if (name == "fused") return AttentionKernel::fused;
+  if (name == "explicit") return AttentionKernel::kExplicit;
+  if (name == "fused") return AttentionKernel::kFused;
   throw Error("unknown attention kernel '" + name + "': expected explicit or fused");
 }
 
 std::string attention_kernel_name(AttentionKernel kernel) {
-  return kernel == AttentionKernel::fused ? "fused" : "explicit";
+  return kernel == AttentionKernel::kFused ? "fused" : "explicit";
 }
 
 bool fused_attention_native() { return TORCH_VERSION_MAJOR >= 2; }

@@ -26,7 +26,7 @@ torch::Tensor pad_to(const torch::Tensor& t, int64_t width) {
 }  // namespace
 
 int64_t extended_head_dim(int64_t head_dim, EditForm form) {
-  if (form == EditForm::none) return head_dim;
+  if (form == EditForm::kNone) return head_dim;
   return (head_dim + 1 + 7) / 8 * 8;
 }
 
@@ -35,10 +35,10 @@ ExtendedKeys extend_keys(const torch::Tensor& k, const torch::Tensor& v, int64_t
   const int64_t B = k.size(0), KVH = k.size(1), S = k.size(2), hd = k.size(3);
   const int64_t E = extended_head_dim(hd, form);
   torch::Tensor keys = k;  // (B, KVH, S, hd)
-  if (form != EditForm::none) {
+  if (form != EditForm::kNone) {
     const auto f = factors.view({factors.size(0), 1, S, 1});  // (R, 1, S, 1)
     torch::Tensor scaled, extra;                              // (B, KVH, S, hd), (R, 1, S, 1)
-    if (form == EditForm::min_shift) {
+    if (form == EditForm::kMinShift) {
       scaled = k * f;
       extra = 1.0 - f;
     } else {
@@ -53,9 +53,9 @@ ExtendedKeys extend_keys(const torch::Tensor& k, const torch::Tensor& v, int64_t
 }
 
 torch::Tensor extend_queries(const torch::Tensor& q, const torch::Tensor& minimum, EditForm form) {
-  if (form == EditForm::none) return q;
+  if (form == EditForm::kNone) return q;
   const int64_t E = extended_head_dim(q.size(3), form);
-  auto extra = form == EditForm::min_shift
+  auto extra = form == EditForm::kMinShift
                    ? minimum
                    : torch::ones({q.size(0), q.size(1), q.size(2), 1}, q.options());
   return pad_to(torch::cat({q, extra}, -1), E);  // (B, H, T, E)

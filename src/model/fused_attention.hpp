@@ -13,7 +13,7 @@
 namespace atman::fused {
 
 // The edit a layer applies, as the extra dimension carries it.
-enum class EditForm { none, min_shift, log_additive };
+enum class EditForm { kNone, kMinShift, kLogAdditive };
 
 // Head dimensions of the extended vectors: hd without an edit, else hd + 1 rounded up to 8.
 int64_t extended_head_dim(int64_t head_dim, EditForm form);
@@ -23,7 +23,7 @@ struct ExtendedKeys {
   torch::Tensor values;  // (B, H, S, E): zero past hd
 };
 // k, v: (B, KVH, S, hd); query head h reads key/value head h / (heads / KVH). factors: (R, 1, 1, S)
-// with R = B or 1, f for min-shift or log f for log-additive, in k's dtype; ignored for `none`.
+// with R = B or 1, f for min-shift or log f for log-additive, in k's dtype; ignored for kNone.
 ExtendedKeys extend_keys(const torch::Tensor& k, const torch::Tensor& v, int64_t heads,
                          const torch::Tensor& factors, EditForm form);
 

@@ -188,7 +188,7 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
 }
 
 bool Transformer::attends_fused(const PassEdit& edit, const ForwardOptions& options) const {
-  return attention_kernel_ == AttentionKernel::fused && !torch::GradMode::is_enabled() && !options.on_attention &&
+  return attention_kernel_ == AttentionKernel::kFused && !torch::GradMode::is_enabled() && !options.on_attention &&
          config_.attn_logit_softcapping == 0 && edit.key_lengths.empty();
 }
 
@@ -197,9 +197,9 @@ torch::Tensor Transformer::attend_fused(int64_t layer, const torch::Tensor& q, c
                                         const PassEdit& edit) const {
   using fused::EditForm;
   const int64_t n = q.size(2), hd = q.size(3);
-  EditForm form = EditForm::none;
+  EditForm form = EditForm::kNone;
   if (edit.edit != nullptr && edit.edit->applies_to(layer)) {
-    form = edit.edit->log_additive ? EditForm::log_additive : EditForm::min_shift;
+    form = edit.edit->log_additive ? EditForm::kLogAdditive : EditForm::kMinShift;
   }
   const auto extended = fused::extend_keys(k, v, q.size(1), edit.factors, form);  // (B, H, S, E) each
   const auto allowed = blocked.logical_not();                                     // (n, S)
@@ -209,7 +209,7 @@ torch::Tensor Transformer::attend_fused(int64_t layer, const torch::Tensor& q, c
     const auto q_block = q.narrow(2, t0, size);  // (B, H, size, hd)
     // The min-shift's minimum runs over every key: all this block's scores are still computed
     // for it, but neither edited, masked nor softmaxed.
-    const auto minimum = form == EditForm::min_shift ? grouped_scores(q_block, k).amin(-1, true)  // (B, H, size, 1)
+    const auto minimum = form == EditForm::kMinShift ? grouped_scores(q_block, k).amin(-1, true)  // (B, H, size, 1)
                                                      : torch::Tensor();
     const auto out = fused::scaled_dot_product(fused::extend_queries(q_block, minimum, form), extended.keys,
                                                extended.values, allowed.narrow(0, t0, size));  // (B, H, size, E)
