@@ -90,6 +90,7 @@ TEST_P(ModelFamilyTest, LogitsGreedyIdsAndAtmanRelevanceMatchTheReference) {
   LoadOptions fused;
   fused.attention = AttentionKernel::kFused;
   const Model fused_model = load_model(kModels / GetParam(), fused);
+  ASSERT_EQ(fused_model.transformer.attention_kernel(), AttentionKernel::kFused);
   const double fused_logits_diff = logits_difference(fused_model);
   const double fused_relevance_diff = relevance_difference(fused_model);
   EXPECT_LE(fused_logits_diff, kTolerance) << "fused kernel";

@@ -313,7 +313,9 @@ TEST_F(TransformerTest, FusedKernelComputesWhatExplicitScoresDo) {
       const double difference = max_abs_diff(fused_kernel.forward(batch, options), expected);
       EXPECT_LT(difference, kTolerance) << what;
       // Other arithmetic rounds differently: an exact match would mean the fused kernel never ran.
-      if (mode == 2) EXPECT_GT(difference, 0.0) << what;
+      if (mode == 2) {
+        EXPECT_GT(difference, 0.0) << what;
+      }
       options.query_block = 3;
       EXPECT_LT(max_abs_diff(fused_kernel.forward(batch, options), expected), kTolerance) << what << ", blocks of 3";
       options.logit_positions = torch::tensor({19, 4, 11}, torch::kInt64);

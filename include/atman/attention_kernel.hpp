@@ -17,7 +17,6 @@ enum class AttentionKernel {
 
 // "explicit" | "fused" -> kernel; throws atman::Error naming the choices otherwise.
 AttentionKernel parse_attention_kernel(const std::string& name);
-std::string attention_kernel_name(AttentionKernel kernel);
 
 // Whether this libtorch has scaled_dot_product_attention (2.0 and later). Without it the fused
 // kernel's arithmetic runs as explicit tensors: the same values, no faster.

@@ -1,6 +1,6 @@
 #pragma once
-// The --model/--dtype/--tokenizer/--attention options shared by every subcommand that loads a model, and the global
-// --device they load it onto.
+// The --model/--dtype/--tokenizer/--attention options shared by every subcommand that loads a
+// model, and the global --device they load it onto.
 #include <string>
 
 #include <CLI/CLI.hpp>

@@ -12,10 +12,6 @@ AttentionKernel parse_attention_kernel(const std::string& name) {
   throw Error("unknown attention kernel '" + name + "': expected explicit or fused");
 }
 
-std::string attention_kernel_name(AttentionKernel kernel) {
-  return kernel == AttentionKernel::kFused ? "fused" : "explicit";
-}
-
 bool fused_attention_native() { return TORCH_VERSION_MAJOR >= 2; }
 
 }  // namespace atman
