@@ -3,6 +3,7 @@
 #   ATMAN_CXX_STANDARD     17, or 20 where libtorch's headers require it (2.13 and later)
 #   ATMAN_WITH_CUDA        libtorch has CUDA; atman_cuda (INTERFACE) then links what
 #                          src/device/cuda_backend.cpp calls, and keeps libtorch_cuda loaded.
+#   ATMAN_SDPA_USABLE      `--attention fused` can call libtorch's scaled_dot_product_attention
 if(TORCH_INSTALL_PREFIX MATCHES "^/usr/?$")
   set(ATMAN_TORCH_IS_SYSTEM ON)
 else()
@@ -35,3 +36,25 @@ if(ATMAN_WITH_CUDA)
 endif()
 message(STATUS "atman: libtorch ${Torch_VERSION} at ${TORCH_INSTALL_PREFIX}, CUDA ${ATMAN_WITH_CUDA}, "
                "C++${ATMAN_CXX_STANDARD}")
+
+# scaled_dot_product_attention exists from libtorch 2.0, and its signature has changed since. The
+# one file that calls it is compiled here first: where that fails, `--attention fused` computes
+# the same with tensors and the rest of atman still builds (no CPU build here has a libtorch 2.x).
+set(ATMAN_SDPA_USABLE OFF)
+if(ATMAN_NATIVE_SDPA AND DEFINED Torch_VERSION AND Torch_VERSION VERSION_GREATER_EQUAL 2.0)
+  set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+  try_compile(ATMAN_SDPA_COMPILES ${CMAKE_BINARY_DIR}/sdpa-check
+              SOURCES ${PROJECT_SOURCE_DIR}/src/model/fused_attention.cpp
+              LINK_LIBRARIES torch
+              CXX_STANDARD ${ATMAN_CXX_STANDARD}
+              OUTPUT_VARIABLE ATMAN_SDPA_CHECK_LOG)
+  unset(CMAKE_TRY_COMPILE_TARGET_TYPE)
+  if(ATMAN_SDPA_COMPILES)
+    set(ATMAN_SDPA_USABLE ON)
+  else()
+    string(REGEX MATCH "[^\n]*error[^\n]*" ATMAN_SDPA_FIRST_ERROR "${ATMAN_SDPA_CHECK_LOG}")
+    message(WARNING "atman: src/model/fused_attention.cpp does not compile against libtorch ${Torch_VERSION} "
+                    "(${ATMAN_SDPA_FIRST_ERROR}): --attention fused falls back to tensor arithmetic")
+  endif()
+endif()
+message(STATUS "atman: --attention fused through scaled_dot_product_attention: ${ATMAN_SDPA_USABLE}")

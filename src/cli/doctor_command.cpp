@@ -33,7 +33,7 @@ void run_doctor() {
   const bool openblas = info.blas_library.find("openblas") != std::string::npos;
   std::cout << "libtorch:        " << info.torch_version << "\n"
             << "--attention fused: "
-            << (fused_attention_native() ? "scaled_dot_product_attention" : "no fused kernel in this libtorch (< 2.0)")
+            << (fused_attention_native() ? "scaled_dot_product_attention" : "tensor arithmetic (no scaled_dot_product_attention in this build)")
             << "\n"
             << "BLAS (sgemm_):   " << info.blas_library << (openblas ? "" : "  <- NOT OpenBLAS") << "\n"
             << "BLAS kernels:    " << (info.blas_core.empty() ? "unknown" : info.blas_core)

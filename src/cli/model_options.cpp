@@ -57,8 +57,9 @@ Model load_model_for(const ModelOptions& options) {
   load.dtype = resolve_dtype(options.dtype, load.device);
   load.attention = parse_attention_kernel(options.attention);
   if (load.attention == AttentionKernel::kFused && !fused_attention_native()) {
-    spdlog::warn("--attention fused: libtorch {} has no scaled_dot_product_attention (2.0 and later); its arithmetic "
-                 "runs as explicit tensors instead, with the same results and no speed-up",
+    spdlog::warn("--attention fused: this atman calls no scaled_dot_product_attention (libtorch {}; the kernel "
+                 "needs 2.0 or later and a build that compiled its call); its arithmetic runs as explicit tensors "
+                 "instead, with the same results and no speed-up",
                  TORCH_VERSION);
   }
   const auto start = std::chrono::steady_clock::now();

@@ -1,8 +1,7 @@
 #include "atman/attention_kernel.hpp"
 
-#include <torch/version.h>
-
 #include "atman/error.hpp"
+#include "fused_attention.hpp"
 
 namespace atman {
 
@@ -12,6 +11,6 @@ AttentionKernel parse_attention_kernel(const std::string& name) {
   throw Error("unknown attention kernel '" + name + "': expected explicit or fused");
 }
 
-bool fused_attention_native() { return TORCH_VERSION_MAJOR >= 2; }
+bool fused_attention_native() { return ATMAN_NATIVE_SDPA != 0; }
 
 }  // namespace atman

@@ -1,7 +1,5 @@
 #include "fused_attention.hpp"
 
-#include <torch/version.h>
-
 #include <cmath>
 #include <limits>
 
@@ -64,9 +62,9 @@ torch::Tensor extend_queries(const torch::Tensor& q, const torch::Tensor& minimu
 torch::Tensor scaled_dot_product(const torch::Tensor& q, const torch::Tensor& k,
                                  const torch::Tensor& v, const torch::Tensor& allowed) {
   const auto mask = allowed.view({1, 1, allowed.size(0), allowed.size(1)});  // (1, 1, T, S)
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+#if ATMAN_NATIVE_SDPA && (TORCH_VERSION_MAJOR > 2 || TORCH_VERSION_MINOR >= 1)
   return at::scaled_dot_product_attention(q, k, v, mask, 0.0, false, 1.0);
-#elif TORCH_VERSION_MAJOR == 2
+#elif ATMAN_NATIVE_SDPA
   // 2.0 always divides by sqrt(E): multiplied out beforehand.
   return at::scaled_dot_product_attention(q * std::sqrt(static_cast<double>(q.size(-1))), k, v,
                                           mask, 0.0, false);

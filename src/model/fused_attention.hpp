@@ -7,8 +7,18 @@
 // The extended vectors are padded with zeros to a multiple of 8 dimensions, the values with them,
 // as fused kernels want; the output's extra dimensions are then zero and dropped.
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <cstdint>
+
+// Whether scaled_dot_product() calls libtorch's kernel: from libtorch 2.0, unless the build says
+// otherwise (ATMAN_NO_NATIVE_SDPA: cmake -DATMAN_NATIVE_SDPA=OFF, or that call did not compile
+// against this libtorch, see cmake/AtmanTorch.cmake).
+#if TORCH_VERSION_MAJOR >= 2 && !defined(ATMAN_NO_NATIVE_SDPA)
+#define ATMAN_NATIVE_SDPA 1
+#else
+#define ATMAN_NATIVE_SDPA 0
+#endif
 
 namespace atman::fused {
 
