@@ -54,7 +54,8 @@ grep "atman: " "$out/configure.log" | tee -a "$out/summary.txt"
 # Configure compiles the call of libtorch's fused kernel first, and builds without it if it fails.
 native_sdpa=1
 grep -q "scaled_dot_product_attention: ON" "$out/configure.log" || native_sdpa=0
-rm -f "$out/configure.log"
+# CMake wraps its warning over several lines: the log stays when it is there.
+((native_sdpa)) && rm -f "$out/configure.log"
 say "building"
 timeout 420 cmake --build "$build" -j "$(nproc)" --target atman atman_cuda_tests >"$out/build.log" 2>&1 ||
   { grep -m 20 -B2 -A6 "error" "$out/build.log" | head -80; fail "build (see build.log)"; }
@@ -88,7 +89,7 @@ for tokens in ${ATMAN_DEVICE_BENCH_TOKENS:-512 2048}; do
     --json-file "$out/bench-$tokens.json" 2>&1 | tee -a "$out/summary.txt"
 done
 # 5. The fused attention kernel (--attention fused), AtMan alone, with what time is left.
-((native_sdpa)) || say "no fused-kernel bench: fused_attention.cpp did not compile against this torch (see the warning above)"
+((native_sdpa)) || say "no fused-kernel bench: fused_attention.cpp did not compile against this torch (see configure.log)"
 for tokens in ${ATMAN_DEVICE_FUSED_TOKENS:-512 2048}; do
   ((native_sdpa)) || break
   left=$((deadline - $(date +%s)))
