@@ -32,15 +32,19 @@ void SuppressionOptions::validate() const {
 namespace {
 
 // Bytes of cosine similarities computed at once: the (T, T) matrix of a long sequence would be
-// its largest tensor (1 GiB at 16k tokens), so similarities come a block of unit tokens at a time.
+// its largest tensor (2 GiB at 16k tokens), so similarities come a block of unit tokens at a time.
 constexpr int64_t kSimilarityBlockBytes = int64_t{16} << 20;
+// Similarities are computed in double and rounded to float: a float product's last bit depends
+// on the block's shape (BLAS picks the summation order), and a threshold or factor must not
+// depend on the memory budget. T²·D double operations are little beside AtMan's T passes.
+constexpr int64_t kSimilarityBytes = 8;
 
 // Folds conceptual co-suppression into `rows` (U, T): per position, the factor farthest from 1
 // any of the unit's tokens gives it (the smallest when suppressing, the largest when amplifying).
 void co_suppress(torch::Tensor& rows, const std::vector<Unit>& units, const torch::Tensor& embeddings,
                  const SuppressionOptions& options, int64_t block) {
   const auto factor = static_cast<float>(options.factor);
-  const auto e = embeddings.to(torch::kFloat32);
+  const auto e = embeddings.to(torch::kFloat64);
   const auto unit_vectors = e / e.norm(2, -1, /*keepdim=*/true).clamp_min(1e-12);  // (T, D)
   // Every unit's tokens in unit order, and where each unit's run of them begins.
   std::vector<int64_t> tokens, owner;
@@ -56,7 +60,8 @@ void co_suppress(torch::Tensor& rows, const std::vector<Unit>& units, const torc
     const auto index = torch::tensor(std::vector<int64_t>(tokens.begin() + begin, tokens.begin() + begin + n),
                                      torch::kInt64).to(unit_vectors.device());
     // On the embeddings' device (fast on a GPU), then to the CPU, where the rows are built.
-    const auto similarity = torch::matmul(unit_vectors.index_select(0, index), unit_vectors.t()).to(torch::kCPU);  // (n, T)
+    const auto similarity = torch::matmul(unit_vectors.index_select(0, index), unit_vectors.t())
+                                .to(torch::kCPU, torch::kFloat32);  // (n, T)
     const auto neighbour_factor = options.modify_factor ? (1.0f - factor) * (1.0f - similarity) + factor
                                                         : torch::full_like(similarity, factor);
     const auto per_token = torch::where(similarity >= *options.conceptual_threshold, neighbour_factor,
@@ -86,7 +91,7 @@ torch::Tensor suppression_rows(const std::vector<Unit>& units, const torch::Tens
   auto rows = torch::ones({static_cast<int64_t>(units.size()), T}, torch::kFloat32);  // (U, T)
   if (options.conceptual_threshold) {
     const int64_t block = similarity_block_tokens > 0 ? similarity_block_tokens
-                                                      : std::max<int64_t>(1, kSimilarityBlockBytes / (4 * T));
+                                                      : std::max<int64_t>(1, kSimilarityBlockBytes / (kSimilarityBytes * T));
     co_suppress(rows, units, embeddings, options, block);
   }
   for (size_t u = 0; u < units.size(); ++u) {
