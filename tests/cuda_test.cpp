@@ -2,6 +2,7 @@
 // cuBLAS with TF32 off, libtorch's default, so only summation order differs), and bfloat16 on
 // the GPU must stay close. Skipped where this libtorch has no CUDA or no GPU is visible; the
 // `cuda` label selects them (tools/device-check.sh).
+#include <chrono>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -153,6 +154,41 @@ TEST(CudaTest, DeviceNamesResolve) {
   ASSERT_FALSE(info.gpus.empty());
   EXPECT_FALSE(info.cuda_runtime.empty());
   EXPECT_GT(matmul_tflops(torch::Device(torch::kCUDA, 0), torch::kBFloat16, 1024, 2), 0.0);
+}
+
+// A pass copies its ids, logit positions and edit up from the host. Those copies must not wait
+// for the work already queued on the GPU (a plain .to() from pageable memory does), or the GPU
+// runs dry between the passes of an explanation: a pass enqueued behind ~0.5 s of matmuls must
+// return to the host long before they finish.
+TEST(CudaTest, APassDoesNotWaitForWorkQueuedBeforeIt) {
+  ATMAN_REQUIRE_FIXTURE(kModels / "llama" / "expected.json");
+  ATMAN_REQUIRE_CUDA();
+  const torch::Device device(torch::kCUDA, 0);
+  const Model gpu = load_on(kModels / "llama", device, torch::kFloat32);
+  torch::NoGradGuard no_grad;
+  const auto ids = torch::arange(3, 43, torch::kInt64).unsqueeze(0);  // (1, 40), on the host
+  AttentionEdit edit;
+  edit.key_factors = torch::ones({1, 40});  // (1, S)
+  edit.key_factors[0][7] = 0.1;             // one edited key: the sparse edit's columns go up too
+  ForwardOptions options;
+  options.edit = &edit;
+  options.logit_positions = torch::arange(30, 40, torch::kInt64);
+  const auto expected = gpu.transformer.forward(ids, options).cpu();  // also warms cuBLAS and the allocators
+
+  using Clock = std::chrono::steady_clock;
+  const auto seconds = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };
+  const auto a = torch::randn({4096, 4096}, torch::TensorOptions().device(device));
+  const auto start = Clock::now();
+  for (int i = 0; i < 300; ++i) torch::matmul(a, a);  // queued, not yet run
+  const auto logits = gpu.transformer.forward(ids, options);
+  const auto returned = Clock::now();
+  synchronize(device);
+  const auto finished = Clock::now();
+  std::cout << "[cuda async] the pass returned after " << seconds(returned - start) << " s of "
+            << seconds(finished - start) << " s of queued work\n";
+  ASSERT_GT(seconds(finished - start), 0.1) << "the queued matmuls were too quick to tell";
+  EXPECT_LT(seconds(returned - start), 0.5 * seconds(finished - start));
+  EXPECT_TRUE(torch::allclose(logits.cpu(), expected, 0, 1e-5));  // and it computed the same
 }
 
 // On a libtorch without CUDA the device layer answers plainly instead of failing oddly.

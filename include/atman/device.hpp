@@ -37,6 +37,13 @@ int64_t peak_device_memory(const torch::Device& device);
 // Waits for the device's queued work (timings must include it); nothing on the CPU.
 void synchronize(const torch::Device& device);
 
+// `host` moved to `device` without waiting for the work already queued there. A plain .to() from
+// the CPU to a GPU first waits for every kernel queued on the stream, so a pass that copies its
+// small index and factor tensors up would let the GPU run dry between passes; this one stages
+// them in pinned memory and copies asynchronously (libtorch keeps the pinned copy alive until
+// the copy is done). Elsewhere it is host.to(device).
+torch::Tensor to_device_async(const torch::Tensor& host, const torch::Device& device);
+
 struct GpuInfo {
   int index = 0;
   std::string name;

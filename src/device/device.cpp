@@ -76,6 +76,11 @@ void synchronize(const torch::Device& device) {
   if (device.is_cuda()) cuda_backend::synchronize(index_of(device));
 }
 
+torch::Tensor to_device_async(const torch::Tensor& host, const torch::Device& device) {
+  if (!device.is_cuda() || !host.device().is_cpu()) return host.to(device);
+  return host.contiguous().pin_memory().to(device, /*non_blocking=*/true);
+}
+
 AcceleratorInfo accelerator_info() {
   AcceleratorInfo info;
   info.built_with_cuda = built_with_cuda();

@@ -228,14 +228,14 @@ std::vector<torch::Tensor> perturbed_passes(const Model& model, const std::vecto
     auto logits = model.transformer.forward(tail, perturbed);                    // (B, n, V)
     if (atman.naive) logits = logits.narrow(1, logit_from, first_logit + N_batch - logit_from);
     const int64_t t0 = logit_from - first_logit, n = N_batch - t0;
-    const auto wanted = targets.index_select(0, sequence_index).narrow(1, t0, n).to(device);  // (B, n)
+    const auto wanted = to_device_async(targets.index_select(0, sequence_index).narrow(1, t0, n), device);  // (B, n)
     const auto ce = -torch::log_softmax(logits, -1).gather(2, wanted.unsqueeze(2)).squeeze(2);  // (B, n)
-    const auto sequence_on_device = sequence_index.to(device);
+    const auto sequence_on_device = to_device_async(sequence_index, device);
     auto delta = (ce - baseline.index_select(0, sequence_on_device).narrow(1, t0, n)).to(torch::kFloat64);  // (B, n)
     // A target token predicted before a row's own first edited position cannot change (causal
     // mask): its relevance is exactly 0, not the rounding noise of a recomputation.
     const auto predicted_at = torch::arange(logit_from, logit_from + n, wanted.options()).unsqueeze(0);  // (1, n)
-    delta.masked_fill_(predicted_at < torch::tensor(first, torch::kInt64).to(device).unsqueeze(1), 0.0);
+    delta.masked_fill_(predicted_at < to_device_async(torch::tensor(first, torch::kInt64), device).unsqueeze(1), 0.0);
     for (int64_t q = 0; q < S; ++q) {
       const int64_t own = sequences[static_cast<size_t>(q)].targets - t0;
       std::vector<int64_t> in_batch, units;
@@ -245,8 +245,8 @@ std::vector<torch::Tensor> perturbed_passes(const Model& model, const std::vecto
         units.push_back(rows[static_cast<size_t>(begin + b)].unit);
       }
       if (in_batch.empty() || own <= 0) continue;
-      const auto mine = delta.index_select(0, torch::tensor(in_batch, torch::kInt64).to(device)).narrow(1, 0, own);
-      relevance[static_cast<size_t>(q)].narrow(0, t0, own).index_copy_(1, torch::tensor(units, torch::kInt64).to(device), mine.t());
+      const auto mine = delta.index_select(0, to_device_async(torch::tensor(in_batch, torch::kInt64), device)).narrow(1, 0, own);
+      relevance[static_cast<size_t>(q)].narrow(0, t0, own).index_copy_(1, to_device_async(torch::tensor(units, torch::kInt64), device), mine.t());
     }
     counted.forward_passes += 1;
     counted.positions_computed += B * L;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "atman/device.hpp"
 #include "atman/error.hpp"
 #include "atman/rope.hpp"
 #include "atman/runtime.hpp"
@@ -67,7 +68,7 @@ torch::Tensor Transformer::embed(const torch::Tensor& ids) const {
                   std::to_string(config_.vocab_size));
     }
   }
-  return torch::embedding(weights_.embed_tokens, ids.to(device()));  // (B, T, D)
+  return torch::embedding(weights_.embed_tokens, to_device_async(ids, device()));  // (B, T, D)
 }
 
 torch::Tensor Transformer::forward(const torch::Tensor& ids, const ForwardOptions& options) const {
@@ -298,8 +299,7 @@ Transformer::PassEdit Transformer::prepare_edit(const AttentionEdit* edit, int64
     const auto lengths = edit->key_lengths.to(torch::kCPU, torch::kInt64).contiguous();
     prepared.key_lengths.assign(lengths.data_ptr<int64_t>(), lengths.data_ptr<int64_t>() + lengths.numel());
   }
-  const auto device_options = torch::TensorOptions().device(device());
-  auto dense = [&](const torch::Tensor& values) { return values.view({R, 1, 1, keys}).to(device(), dtype()); };
+  auto dense = [&](const torch::Tensor& values) { return to_device_async(values.view({R, 1, 1, keys}).to(dtype()), device()); };
   prepared.factors = dense(edit->log_additive ? f.log() : f);
 
   // Each row's edited keys (factor != 1), padded to the longest list with a key the row leaves
@@ -334,8 +334,8 @@ Transformer::PassEdit Transformer::prepare_edit(const AttentionEdit* edit, int64
       }
     }
   }
-  prepared.columns = columns.view({R, 1, 1, static_cast<int64_t>(n)}).to(device_options);
-  prepared.column_change = change.view({R, 1, 1, static_cast<int64_t>(n)}).to(device(), dtype());
+  prepared.columns = to_device_async(columns.view({R, 1, 1, static_cast<int64_t>(n)}), device());
+  prepared.column_change = to_device_async(change.view({R, 1, 1, static_cast<int64_t>(n)}).to(dtype()), device());
   return prepared;
 }
 
@@ -385,7 +385,7 @@ torch::Tensor Transformer::forward_embeddings(const torch::Tensor& embeddings,
         throw Error("logit positions must lie in [" + std::to_string(past) + ", " + std::to_string(past + T) + ")");
       }
     }
-    last_rows.index = relative.to(device());
+    last_rows.index = to_device_async(relative, device());
   }
   const bool trim_last_layer = last_rows.selected() && last_rows.index.numel() > 0 && !options.on_attention &&
                                config_.num_hidden_layers > 0;
