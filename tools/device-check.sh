@@ -14,7 +14,7 @@
 #   bench-fused-512.json, bench-fused-2048.json
 # Each stage has a time limit; the whole run is meant to take under 8 minutes on one GPU.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 out=$(realpath -m "${1:-device-check-out}")
 mkdir -p "$out"
 debs=${ATMAN_DEBS:-.devdeps}
