@@ -57,7 +57,8 @@ void add_explain_flags(CLI::App* cmd, ExplainFlags& f, bool with_method) {
                 "tokenize special-token text in the prompt and target as plain text (split_special_tokens)");
   cmd->add_option("--document-template", s.document_template,
                   "how each document is written before the question: {document} is its text, {number} its 1-based "
-                  "number (default: blank-line separated)");
+                  "number (default: blank-line separated)")
+      ->default_str("'{document}\\n\\n'");  // shown escaped: the real newlines would break the help's layout
   cmd->add_flag("--naive", s.naive, "reference mode: recompute every position and all logits for every row");
 }
 
