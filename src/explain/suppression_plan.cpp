@@ -37,14 +37,14 @@ constexpr int64_t kSimilarityBlockBytes = int64_t{16} << 20;
 // Similarities are computed in double and rounded to float: a float product's last bit depends
 // on the block's shape (BLAS picks the summation order), and a threshold or factor must not
 // depend on the memory budget. T²·D double operations are little beside AtMan's T passes.
-constexpr int64_t kSimilarityBytes = 8;
+constexpr torch::ScalarType kSimilarityDtype = torch::kFloat64;
 
 // Folds conceptual co-suppression into `rows` (U, T): per position, the factor farthest from 1
 // any of the unit's tokens gives it (the smallest when suppressing, the largest when amplifying).
 void co_suppress(torch::Tensor& rows, const std::vector<Unit>& units, const torch::Tensor& embeddings,
                  const SuppressionOptions& options, int64_t block) {
   const auto factor = static_cast<float>(options.factor);
-  const auto e = embeddings.to(torch::kFloat64);
+  const auto e = embeddings.to(kSimilarityDtype);
   const auto unit_vectors = e / e.norm(2, -1, /*keepdim=*/true).clamp_min(1e-12);  // (T, D)
   // Every unit's tokens in unit order, and where each unit's run of them begins.
   std::vector<int64_t> tokens, owner;
@@ -90,8 +90,9 @@ torch::Tensor suppression_rows(const std::vector<Unit>& units, const torch::Tens
   const int64_t T = embeddings.size(0);
   auto rows = torch::ones({static_cast<int64_t>(units.size()), T}, torch::kFloat32);  // (U, T)
   if (options.conceptual_threshold) {
+    const auto similarity_bytes = static_cast<int64_t>(c10::elementSize(kSimilarityDtype));
     const int64_t block = similarity_block_tokens > 0 ? similarity_block_tokens
-                                                      : std::max<int64_t>(1, kSimilarityBlockBytes / (kSimilarityBytes * T));
+                                                      : std::max<int64_t>(1, kSimilarityBlockBytes / (similarity_bytes * T));
     co_suppress(rows, units, embeddings, options, block);
   }
   for (size_t u = 0; u < units.size(); ++u) {
