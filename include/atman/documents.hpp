@@ -19,6 +19,9 @@ struct DocumentPrompt {
   DocumentSpan question{-1, 0, 0};
 };
 
+// Throws atman::Error unless `document_template` holds {document} exactly once.
+void check_document_template(const std::string& document_template);
+
 // Throws atman::Error naming the problem: a template without exactly one {document}, an empty
 // list, an empty or invalid UTF-8 document.
 DocumentPrompt assemble_documents(const std::vector<std::string>& documents, const std::string& document_template,

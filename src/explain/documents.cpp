@@ -12,15 +12,23 @@ void replace_all(std::string& text, const std::string& from, const std::string& 
   }
 }
 
+constexpr const char* kPlaceholder = "{document}";
+
 }  // namespace
+
+void check_document_template(const std::string& document_template) {
+  const size_t at = document_template.find(kPlaceholder);
+  if (at == std::string::npos || document_template.find(kPlaceholder, at + 1) != std::string::npos) {
+    throw Error("the document template (--document-template, or a record's \"document_template\") must hold "
+                "{document} exactly once, got '" + document_template + "'");
+  }
+}
 
 DocumentPrompt assemble_documents(const std::vector<std::string>& documents, const std::string& document_template,
                                   const std::string& question) {
-  const std::string placeholder = "{document}";
+  check_document_template(document_template);
+  const std::string placeholder = kPlaceholder;
   const size_t at = document_template.find(placeholder);
-  if (at == std::string::npos || document_template.find(placeholder, at + 1) != std::string::npos) {
-    throw Error("--document-template must hold {document} exactly once, got '" + document_template + "'");
-  }
   if (documents.empty()) throw Error("no documents given");
   DocumentPrompt out;
   int64_t chars = 0;

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "atman/documents.hpp"
 #include "atman/error.hpp"
 
 namespace atman {
@@ -66,6 +67,7 @@ ResolvedSettings resolve_settings(const ExplainSettings& s, std::optional<int64_
   if (!s.refine.empty()) r.explain.refine = parse_refine(s.refine);
   r.explain.postprocess = parse_postprocess(s.postprocess);
   r.explain.normalize = s.normalize;
+  check_document_template(s.document_template);  // also where no record has documents: never ignored
 
   r.method.method = parse_method(s.method);
   r.method.gradient.steps = s.steps;

@@ -207,6 +207,13 @@ option_values_exit_2)  # 21: out-of-range option values are usage errors (exit 2
   expect_rc 2 "$atman" batch --input "$data/batch_input.jsonl" --output - --shard 2/2
   expect_rc 2 "$atman" eval --input "$data/gold_stories.jsonl" --methods lime --report "$work/r"
   expect_rc 2 "$atman" init-model --preset huge --out "$work/never"
+  # A template without {document} is refused before the model loads, also where no record has
+  # documents (it would otherwise go unnoticed), and batch writes nothing.
+  expect_rc 2 "$atman" explain "${TOM[@]}" --document-template "Story:"
+  expect_err "must hold \\{document\\} exactly once"
+  expect_rc 2 "$atman" batch --input "$data/batch_input.jsonl" --output "$work/never.jsonl" --document-template "Story:"
+  expect_err "must hold \\{document\\} exactly once"
+  [[ ! -e "$work/never.jsonl" ]] || fail "batch wrote $work/never.jsonl"
   ;;
 generate_padded_vocab)  # 22: ids past the tokenizer's pieces print as <id:N>
   expect_rc 0 "$atman" init-model --preset llama-25m --out "$work/model"
