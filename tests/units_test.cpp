@@ -133,7 +133,9 @@ TEST_F(UnitsTest, DocumentUnitsTileEachDocumentAndNeverCrossOne) {
       EXPECT_EQ(utf8_substr(input.prompt, input.documents[d].start, input.documents[d].length), docs[d]);
     }
     EXPECT_EQ(utf8_substr(input.prompt, input.question.start, input.question.length), question);
-    if (tmpl != kDefaultDocumentTemplate) EXPECT_NE(input.prompt.find("Doc 2: a dog."), std::string::npos);
+    if (tmpl != kDefaultDocumentTemplate) {
+      EXPECT_NE(input.prompt.find("Doc 2: a dog."), std::string::npos);
+    }
 
     UnitOptions options;
     options.granularity = Granularity::kDocument;

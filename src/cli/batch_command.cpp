@@ -131,11 +131,11 @@ void run_batch_command(const BatchCommandOptions& o) {
   // The exit code speaks for the whole output, error lines left by earlier (resumed) runs included.
   const int64_t failed = existing.failed + result.failed;
   if (failed > 0) {
-    const std::string summary = std::to_string(failed) + " of " + std::to_string(existing.lines + finished) +
-                                " records failed; their error lines are in " +
-                                (to_file ? "'" + o.output + "'" : "the output");
-    if (!o.failed_records_ok) throw Error(summary);
-    spdlog::warn("{}", summary);
+    const std::string failures = std::to_string(failed) + " of " + std::to_string(existing.lines + finished) +
+                                 " records failed; their error lines are in " +
+                                 (to_file ? "'" + o.output + "'" : "the output");
+    if (!o.failed_records_ok) throw Error(failures);
+    spdlog::warn("{}", failures);
   }
 }
 
