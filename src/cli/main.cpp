@@ -26,6 +26,18 @@ void init_logging(int verbose, bool quiet) {
   spdlog::cfg::load_env_levels();  // SPDLOG_LEVEL overrides the flags
 }
 
+// Every command's exit status also covers its standard output: results that could not be
+// written (a full disk, /dev/full) must not look like success to a script. The streams are
+// buffered, so the last write's failure only shows at this final flush.
+int exit_after_stdout(int exit_code) {
+  std::cout.flush();
+  if (!std::cout && exit_code == 0) {
+    std::cerr << "error: writing to stdout failed" << std::endl;
+    return 1;
+  }
+  return exit_code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,11 +77,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return exit_after_stdout(app.exit(e));
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return exit_after_stdout(app.exit(e));
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    return exit_after_stdout(app.exit(e));
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return 2;
@@ -87,5 +99,5 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << e.what() << std::endl;
     return 1;
   }
-  return 0;
+  return exit_after_stdout(0);
 }

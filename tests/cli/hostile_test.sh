@@ -220,6 +220,19 @@ generate_padded_vocab)  # 22: ids past the tokenizer's pieces print as <id:N>
   expect_rc 0 "$atman" generate --model "$work/model" --prompt "Once upon a time" --max-new-tokens 8 --ignore-eos
   grep -Eq '<id:[0-9]+>' "$work/out" || fail "no <id:N> in: $(cat "$work/out")"
   ;;
+stdout_write_failure)  # 23: results that cannot be written (/dev/full) fail the command, exit 1
+  good_record a >"$work/in.jsonl"
+  expect_rc 0 "$atman" -q batch --input "$work/in.jsonl" --output "$work/o.jsonl"
+  commands=("tokenize --text hi" "generate --prompt Tom --max-new-tokens 2" "doctor" "explain --help"
+            "check --baseline $work/o.jsonl --current $work/o.jsonl" "explain --prompt Tom --target x")
+  for command in "${commands[@]}"; do
+    rc=0
+    # shellcheck disable=SC2086  # the words of one command
+    "$atman" -q $command >/dev/full 2>"$work/err" </dev/null || rc=$?
+    [[ $rc == 1 ]] || fail "exit $rc, expected 1, with stdout on /dev/full: atman $command"
+    expect_err "^error: writing to stdout failed"
+  done
+  ;;
 *) fail "unknown case" ;;
 esac
 echo "ok [$case_name]"
