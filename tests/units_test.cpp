@@ -229,6 +229,15 @@ TEST(Utf8Test, InvalidSequencesAreFoundAndEscaped) {
               HasSubstr("the prompt is not valid UTF-8: byte 0xFF at byte offset 4"));
 }
 
+// Option values quoted in messages read as the user wrote them, not as "150.000000".
+TEST(TextFormatTest, FormatNumberIsShortest) {
+  EXPECT_EQ(format_number(150.0), "150");
+  EXPECT_EQ(format_number(0.7), "0.7");
+  EXPECT_EQ(format_number(1e-5), "1e-05");
+  EXPECT_EQ(format_number(-2.5), "-2.5");
+  EXPECT_EQ(format_fixed(0.7, 3), "0.700");
+}
+
 TEST(TextFormatTest, ControlCharactersAreShownNotSentToTheTerminal) {
   EXPECT_EQ(escape_control_characters("a\x1b[2Jb\x07\n\tc\x7f\xc2\x9b"), "a\\x1B[2Jb\\x07\\n\\tc\\x7F\\u009B");
   EXPECT_EQ(escape_control_characters("line\n\tnext\r", true), "line\n\tnext\\r");

@@ -1,11 +1,16 @@
 #pragma once
-// Small text helpers shared by the writers of reports (text, HTML, JUnit XML, eval report).
+// Small text helpers shared by the writers of reports (text, HTML, JUnit XML, eval report)
+// and by messages that quote numbers.
 #include <string>
 
 namespace atman {
 
 // `v` in fixed notation with `precision` decimals ("nan"/"inf" as the stream prints them).
 std::string format_fixed(double v, int precision);
+
+// `v` as a user wrote it, in messages about option values: "150", "0.7", "1e-05" rather than
+// std::to_string's "150.000000" (up to 9 significant digits).
+std::string format_number(double v);
 
 // Text safe inside HTML or XML elements and attribute values: & < > " ' escaped, and control
 // characters other than tab, newline and carriage return (not allowed in XML 1.0) as spaces.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "atman/error.hpp"
+#include "atman/text_format.hpp"
 
 namespace atman {
 
@@ -18,14 +19,14 @@ std::string suppression_mode_name(SuppressionMode mode) {
 
 void SuppressionOptions::validate() const {
   if (!(factor >= 0.0 && factor <= 100.0)) {
-    throw Error("--factor must lie in [0, 100], got " + std::to_string(factor));
+    throw Error("--factor must lie in [0, 100], got " + format_number(factor));
   }
   if (mode == SuppressionMode::kLogAdditive && !(factor > 0.0)) {
     throw Error("--factor must be > 0 with --suppression log-additive (log 0 would remove the unit entirely)");
   }
   if (conceptual_threshold && !(*conceptual_threshold >= 0.0 && *conceptual_threshold <= 1.0)) {
     throw Error("--conceptual-threshold must lie in [0, 1] or be 'off', got " +
-                std::to_string(*conceptual_threshold));
+                format_number(*conceptual_threshold));
   }
 }
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "atman/error.hpp"
+#include "atman/text_format.hpp"
 #include "config_fields.hpp"
 #include "model_family.hpp"
 #include "rope_config.hpp"
@@ -37,7 +38,7 @@ void ModelConfig::validate() const {
     throw Error("head_dim must be even for rotary embeddings, got " + std::to_string(head_dim));
   }
   if (!(partial_rotary_factor > 0 && partial_rotary_factor <= 1) || rotary_dim() % 2 != 0 || rotary_dim() == 0) {
-    throw Error("partial_rotary_factor " + std::to_string(partial_rotary_factor) + " must give an even rotary "
+    throw Error("partial_rotary_factor " + format_number(partial_rotary_factor) + " must give an even rotary "
                 "dimension in (0, head_dim]");
   }
   if (sliding_window < 0) throw Error("field 'sliding_window' must be >= 0");

@@ -12,6 +12,12 @@ std::string format_fixed(double v, int precision) {
   return s.str();
 }
 
+std::string format_number(double v) {
+  std::ostringstream s;
+  s << std::setprecision(9) << v;
+  return s.str();
+}
+
 std::string escape_markup(const std::string& text) {
   std::string out;
   for (char c : text) {

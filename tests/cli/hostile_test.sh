@@ -202,6 +202,7 @@ max_memory_values)  # 20: --max-memory: 0 means automatic; 0.5 and 1e30 are refu
   ;;
 option_values_exit_2)  # 21: out-of-range option values are usage errors (exit 2)
   expect_rc 2 "$atman" explain "${TOM[@]}" --factor 150
+  expect_err "--factor must lie in \\[0, 100\\], got 150$"
   expect_rc 2 "$atman" explain "${TOM[@]}" --granularity letter
   expect_rc 2 "$atman" explain "${TOM[@]}" --layers 0,9
   expect_rc 2 "$atman" batch --input "$data/batch_input.jsonl" --output - --shard 2/2
