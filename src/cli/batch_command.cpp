@@ -66,6 +66,8 @@ void run_batch_command(const BatchCommandOptions& o) {
   });
   const auto input = open_batch_input(o.input);
   const BatchInputSummary summary = summarize_batch_input(*input, options.shard);
+  // Not an error (an upstream step may legitimately produce nothing), but worth a line in the log.
+  if (summary.records == 0) spdlog::warn("--input '{}' holds no records: the output will be empty", o.input);
   input->clear();
   input->seekg(0);
   options.run_info = batch_run_json(summary, options.shard);

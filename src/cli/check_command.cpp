@@ -77,6 +77,10 @@ void run_check(CheckOptions o) {
   std::unique_ptr<OutputFile> junit;
   if (!o.junit.empty()) junit = std::make_unique<OutputFile>(o.junit);
   const auto baseline = read_records(o.baseline, "--baseline");
+  // An empty baseline against an empty run would pass without comparing anything.
+  if (baseline.empty()) {
+    throw ExitError("--baseline '" + o.baseline + "' holds no explanations: nothing to compare", kUnusableInput);
+  }
   const auto current = o.input.empty() ? read_records(o.current, "--current") : explain_input(o);
 
   const CheckReport report = check_explanations(baseline, current, o.thresholds);

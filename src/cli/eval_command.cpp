@@ -40,6 +40,8 @@ void run_eval(const EvalCommandOptions& o) {
   });
   std::ifstream in = open_input_file(o.input, "--input");
   const int64_t total = summarize_batch_input(in, Shard{}).records;
+  // A report over no records would read as a result (every cell "–"): refused instead.
+  if (total == 0) throw Error("--input '" + o.input + "' holds no records (empty or blank lines only): nothing to evaluate");
   in.clear();
   in.seekg(0);
 

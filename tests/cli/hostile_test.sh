@@ -234,6 +234,17 @@ stdout_write_failure)  # 23: results that cannot be written (/dev/full) fail the
     expect_err "^error: writing to stdout failed"
   done
   ;;
+empty_inputs)  # 24: an input with no records: eval and check refuse (nothing was measured), batch warns
+  printf '\n\n' >"$work/empty.jsonl"
+  expect_rc 1 "$atman" -q eval --input "$work/empty.jsonl" --methods atman --report "$work/report"
+  expect_err "--input '.*/empty.jsonl' holds no records .*nothing to evaluate"
+  [[ ! -e $work/report ]] || fail "eval wrote a report over no records"
+  expect_rc 2 "$atman" check --baseline "$work/empty.jsonl" --current "$work/empty.jsonl"
+  expect_err "--baseline '.*/empty.jsonl' holds no explanations: nothing to compare"
+  expect_rc 0 "$atman" batch --input "$work/empty.jsonl" --output "$work/o.jsonl"
+  expect_err "\\[warning\\] --input '.*/empty.jsonl' holds no records"
+  [[ -f $work/o.jsonl && ! -s $work/o.jsonl ]] || fail "batch did not write an empty output"
+  ;;
 *) fail "unknown case" ;;
 esac
 echo "ok [$case_name]"
