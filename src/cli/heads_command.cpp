@@ -74,7 +74,12 @@ void run_heads(const HeadsOptions& o) {
       }
     }
   }
-  if (heads.examples == 0) throw Error("no usable example to attribute");
+  if (heads.examples == 0) {
+    throw Error("--input '" + o.input + "' " +
+                (failed == 0 ? std::string("holds no records") : "has no usable record (all " + std::to_string(failed) +
+                                                                      " failed, see above)") +
+                ": nothing to attribute");
+  }
   if (o.format == "json") {
     nlohmann::json j = {{"schema", "atman.heads/v1"},
                         {"model", {{"path", model.dir.string()}, {"config_hash", model_config_hash(model.dir)}}},

@@ -234,7 +234,7 @@ stdout_write_failure)  # 23: results that cannot be written (/dev/full) fail the
     expect_err "^error: writing to stdout failed"
   done
   ;;
-empty_inputs)  # 24: an input with no records: eval and check refuse (nothing was measured), batch warns
+empty_inputs)  # 24: an input with no records: eval, check and heads refuse it by name, batch warns
   printf '\n\n' >"$work/empty.jsonl"
   expect_rc 1 "$atman" -q eval --input "$work/empty.jsonl" --methods atman --report "$work/report"
   expect_err "--input '.*/empty.jsonl' holds no records .*nothing to evaluate"
@@ -244,6 +244,8 @@ empty_inputs)  # 24: an input with no records: eval and check refuse (nothing wa
   expect_rc 0 "$atman" batch --input "$work/empty.jsonl" --output "$work/o.jsonl"
   expect_err "\\[warning\\] --input '.*/empty.jsonl' holds no records"
   [[ -f $work/o.jsonl && ! -s $work/o.jsonl ]] || fail "batch did not write an empty output"
+  expect_rc 1 "$atman" -q heads --input "$work/empty.jsonl"
+  expect_err "--input '.*/empty.jsonl' holds no records: nothing to attribute"
   ;;
 *) fail "unknown case" ;;
 esac
