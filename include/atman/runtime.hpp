@@ -29,8 +29,13 @@ void configure_runtime_environment(char** argv);
 
 RuntimeInfo runtime_info();
 
+// The cores this process may run on: its CPU affinity (taskset, a Slurm or cpuset binding),
+// not every core of the machine. CPU quotas (a container's CPU limit) are not read: there,
+// pass --threads.
+int available_cores();
+
 // Sets libtorch's intra-op threads and OpenBLAS's pool together (n >= 1), so the two do not
-// oversubscribe the cores. n <= 0 means every core.
+// oversubscribe the cores. n <= 0 means every available core.
 void set_threads(int n);
 
 // oneDNN (libtorch's bfloat16 matmuls) emits AMX instructions on CPUs that advertise them,

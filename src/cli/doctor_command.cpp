@@ -1,5 +1,6 @@
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 
 #include "atman/attention_kernel.hpp"
 #include "atman/checkpoint.hpp"
@@ -39,6 +40,8 @@ void run_doctor() {
             << "BLAS kernels:    " << (info.blas_core.empty() ? "unknown" : info.blas_core)
             << (std::getenv("OPENBLAS_CORETYPE") ? " (OPENBLAS_CORETYPE)" : "") << "\n"
             << "OMP_WAIT_POLICY: " << (std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : "(unset)") << "\n"
+            << "cores:           " << available_cores() << " this process may use, of "
+            << std::thread::hardware_concurrency() << " on the machine\n"
             << "torch threads:   " << info.torch_threads << "\n"
             << "OpenBLAS threads: " << info.blas_threads << "\n";
   print_accelerators();

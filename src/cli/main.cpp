@@ -38,6 +38,18 @@ int exit_after_stdout(int exit_code) {
   return exit_code;
 }
 
+// More threads than cores only slows libtorch down (each pass waits for the slowest thread),
+// and thousands of them take seconds just to start: a typo such as 100000 is refused.
+constexpr int kMaxThreads = 1024;
+
+void warn_if_oversubscribed(int threads) {
+  const int cores = atman::available_cores();
+  if (threads > cores) {
+    spdlog::warn("--threads {} is more than the cores this process may use ({}): usually slower, not faster",
+                 threads, cores);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -52,11 +64,14 @@ int main(int argc, char** argv) {
   std::string device = "auto";
   app.add_flag("-v,--verbose", verbose, "more log output (-vv for trace)");
   app.add_flag("-q,--quiet", quiet, "only warnings and errors");
-  app.add_option("--threads", threads, "intra-op threads; 0 = all cores")->capture_default_str();
+  app.add_option("--threads", threads, "intra-op threads; 0 = every core this process may use (its CPU affinity)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, kMaxThreads));
   app.add_option("--device", device, "where models compute: auto (CUDA when available), cpu, cuda or cuda:N")
       ->capture_default_str();
   app.parse_complete_callback([&] {
     init_logging(verbose, quiet);
+    warn_if_oversubscribed(threads);
     atman::set_threads(threads);
     atman::cli::select_device(device);
   });

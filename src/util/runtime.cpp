@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <malloc.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -88,8 +89,16 @@ void configure_runtime_environment(char** argv) {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
+int available_cores() {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  // Fails only where the machine has more CPUs than cpu_set_t holds (1024): all of them, then.
+  if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 0) return CPU_COUNT(&cpus);
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 void set_threads(int n) {
-  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (n <= 0) n = available_cores();
   torch::set_num_threads(n);
   if (auto set = reinterpret_cast<OpenblasSetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
     set(n);

@@ -12,6 +12,8 @@ atman_cli_test(generate_known_good 0 "She loved to play outside"
   --stdout-file ${DATA}/stories260K_lily_60.txt -- ${ATMAN_EXE} generate --prompt ${LILY} --max-new-tokens 60)
 atman_cli_test(help_shows_defaults 0 "max-new-tokens.*60" -- ${ATMAN_EXE} generate --help)
 atman_cli_test(doctor_reports_openblas 0 "BLAS \\(sgemm_\\): +[^ ]*openblas" -- ${ATMAN_EXE} doctor)
+# --threads 0 means the cores the process may use (taskset, Slurm/cpuset bindings), not every core.
+atman_cli_test(threads_follow_cpu_affinity 0 "torch threads: +1$" -- taskset -c 0 ${ATMAN_EXE} doctor)
 # --device: a malformed name is a usage error; CUDA on a libtorch without it one clear error.
 atman_cli_test(device_malformed_exits_2 2 "error: --device 'gpu': expected auto, cpu, cuda or cuda:N"
   -- ${ATMAN_EXE} --device gpu generate --prompt hi)

@@ -208,6 +208,11 @@ option_values_exit_2)  # 21: out-of-range option values are usage errors (exit 2
   expect_rc 2 "$atman" batch --input "$data/batch_input.jsonl" --output - --shard 2/2
   expect_rc 2 "$atman" eval --input "$data/gold_stories.jsonl" --methods lime --report "$work/r"
   expect_rc 2 "$atman" init-model --preset huge --out "$work/never"
+  # Thousands of threads took minutes to start (100000 never finished); more than the cores warns.
+  expect_rc 2 timeout 20 "$atman" --threads 100000 tokenize --text hi
+  expect_rc 2 "$atman" --threads -1 tokenize --text hi
+  expect_rc 0 "$atman" --threads "$(($(nproc) + 1))" tokenize --text hi
+  expect_err "is more than the cores this process may use \\($(nproc)\\)"
   # A template without {document} is refused before the model loads, also where no record has
   # documents (it would otherwise go unnoticed), and batch writes nothing.
   expect_rc 2 "$atman" explain "${TOM[@]}" --document-template "Story:"
