@@ -99,13 +99,13 @@ void CheckThresholds::validate() const {
   // Written so that NaN fails every check: a NaN threshold would pass everything.
   if (top_k < 1) throw Error("--top-k must be >= 1, got " + std::to_string(top_k));
   if (!(min_spearman >= -1 && min_spearman <= 1)) {
-    throw Error("--min-spearman must be a number in [-1, 1], got " + format_fixed(min_spearman, 4));
+    throw Error("--min-spearman must be a number in [-1, 1], got " + format_number(min_spearman));
   }
   if (!(min_topk_overlap >= 0 && min_topk_overlap <= 1)) {
-    throw Error("--min-topk-overlap must be a number in [0, 1], got " + format_fixed(min_topk_overlap, 4));
+    throw Error("--min-topk-overlap must be a number in [0, 1], got " + format_number(min_topk_overlap));
   }
   if (max_abs_diff && !(*max_abs_diff >= 0 && std::isfinite(*max_abs_diff))) {
-    throw Error("--max-abs-diff must be a finite number >= 0 or 'off', got " + format_fixed(*max_abs_diff, 6));
+    throw Error("--max-abs-diff must be a finite number >= 0 or 'off', got " + format_number(*max_abs_diff));
   }
 }
 
