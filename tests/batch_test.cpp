@@ -36,6 +36,22 @@ TEST(BatchRecordTest, GoodLinesAndEveryKindOfBadLine) {
   EXPECT_FALSE(is_blank_line(" {}"));
 }
 
+// Every field the README documents is read; anything else (a typo, a data set's own field) is
+// named so that the reader can warn about it.
+TEST(BatchRecordTest, UnknownFieldsAreNamedInOrder) {
+  const auto every_field = nlohmann::json::parse(R"({
+      "id": 1, "prompt": "P", "target": "T", "method": "atman", "granularity": "word", "delimiter": ",",
+      "factor": 0.5, "suppression": "min-shift", "steps": 4, "split_special": true, "refine": "2:word",
+      "conceptual_threshold": "off", "contrast": " U", "documents": ["d"], "document_template": "{document}",
+      "chat": true, "system": "S", "messages": [], "generate": 3, "template_vars": {},
+      "add_generation_prompt": true, "gold": [[0, 1]]})");
+  EXPECT_THAT(unknown_record_fields(every_field), ::testing::IsEmpty());
+  const auto typo = parse_batch_line(R"({"prompt": "P", "target": "T", "granularty": "word", "label": 1})", 1);
+  EXPECT_FALSE(typo.error) << "unknown fields are not errors";
+  EXPECT_EQ(unknown_record_fields(typo.fields), (std::vector<std::string>{"granularty", "label"}));
+  EXPECT_THAT(unknown_record_fields(nlohmann::json::array()), ::testing::IsEmpty());
+}
+
 TEST(BatchRecordTest, ShardsSplitLinesRoundRobin) {
   const Shard s = parse_shard("1/3");
   EXPECT_FALSE(s.contains(1));

@@ -5,6 +5,7 @@
 // (`atman batch` adds "threads", the intra-op thread count, for merge to warn on a mix.)
 #include <cstdint>
 #include <istream>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -37,13 +38,15 @@ class RecordReader {
  public:
   explicit RecordReader(std::istream& in) : in_(in) {}
   // The next record, with its error set when its line is not a usable record or is longer than
-  // kMaxRecordLineBytes; false at the end of the input.
+  // kMaxRecordLineBytes; false at the end of the input. Logs a warning the first time a field
+  // atman does not read appears.
   bool next(BatchRecord& record);
 
  private:
   std::istream& in_;
   std::string text_;
   int64_t line_ = 0;
+  std::set<std::string> warned_fields_;  // unknown fields already warned about, once each
 };
 
 }  // namespace atman

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -29,6 +30,11 @@ struct BatchRecord {
 
 // Never throws: a bad line comes back with `error` set (and the id when it could be read).
 BatchRecord parse_batch_line(const std::string& text, int64_t line);
+
+// The fields of `record` (an object) that atman does not read, in the record's order: a
+// misspelt override ("granularty") would otherwise be ignored without a word. Data sets may
+// carry fields of their own, so these are warned about, not refused.
+std::vector<std::string> unknown_record_fields(const nlohmann::json& record);
 
 // True for lines that hold no record (empty or whitespace only); they are skipped, not errors.
 bool is_blank_line(const std::string& text);

@@ -1,5 +1,7 @@
 #include "atman/batch_input.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "atman/fnv_hash.hpp"
 
 namespace atman {
@@ -69,6 +71,12 @@ bool RecordReader::next(BatchRecord& record) {
     ++line_;
     if (is_blank_line(text_)) continue;
     record = parse_batch_line(too_long ? "" : text_, line_);
+    for (const auto& name : unknown_record_fields(record.fields)) {
+      if (warned_fields_.insert(name).second) {
+        spdlog::warn("input line {}: field '{}' is not one atman reads, ignored (a misspelt option? the fields are "
+                     "listed in the README); not repeated for later lines", line_, name);
+      }
+    }
     if (too_long) {
       record.error =
           RecordError{"invalid_record",

@@ -1,9 +1,37 @@
 #include "atman/batch_record.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include "atman/error.hpp"
 #include "atman/utf8.hpp"
 
 namespace atman {
+
+namespace {
+
+// Every field a record may carry (README: `atman batch`, documents, chat, `atman eval`).
+const char* const kRecordFields[] = {
+    "id", "prompt", "target",                                                   // the record
+    "method", "granularity", "delimiter", "factor", "suppression", "steps",   // explain overrides
+    "split_special", "refine", "conceptual_threshold", "contrast",
+    "documents", "document_template",                                          // documents
+    "chat", "system", "messages", "generate", "template_vars", "add_generation_prompt",  // chat
+    "gold",                                                                    // eval's ground truth
+};
+
+}  // namespace
+
+std::vector<std::string> unknown_record_fields(const nlohmann::json& record) {
+  std::vector<std::string> unknown;
+  if (!record.is_object()) return unknown;
+  for (const auto& [name, value] : record.items()) {
+    if (std::find(std::begin(kRecordFields), std::end(kRecordFields), name) == std::end(kRecordFields)) {
+      unknown.push_back(name);
+    }
+  }
+  return unknown;
+}
 
 bool is_blank_line(const std::string& text) { return text.find_first_not_of(" \t\r") == std::string::npos; }
 

@@ -160,7 +160,7 @@ foreach(case factor_one invalid_utf8_record output_special_files long_prompt_ref
              overwrite_keeps_output_on_failure init_model_refuses_non_empty merge_refuses_incomplete
              check_nan_threshold check_non_numeric_totals nan_weights_refused prompt_utf8_and_controls
              resume_exit_code directories_and_devices max_memory_values option_values_exit_2 generate_padded_vocab
-             stdout_write_failure empty_inputs)
+             stdout_write_failure empty_inputs unknown_record_field)
   add_test(NAME cli_hostile_${case}
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/hostile_test.sh ${case} ${ATMAN_EXE} ${DATA} ${CMAKE_CURRENT_BINARY_DIR}/hostile)
   set_tests_properties(cli_hostile_${case} PROPERTIES LABELS cli TIMEOUT 300)
