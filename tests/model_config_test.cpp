@@ -119,6 +119,12 @@ TEST(ModelConfigTest, FamiliesReadTheirFieldsAndRefuseWhatTheyWouldComputeWrongl
   j["attention_bias"] = true;
   EXPECT_THAT(error_message([&] { ModelConfig::from_json(j, "c"); }), HasSubstr("attention_bias"));
   j = llama_json();
+  j["quantization_config"] = {{"quant_method", "awq"}, {"bits", 4}};
+  EXPECT_THAT(error_message([&] { ModelConfig::from_json(j, "c"); }),
+              HasSubstr("c: quantized checkpoints are not supported (quantization_config with quant_method 'awq')"));
+  j["quantization_config"] = nullptr;  // written by some exporters for an unquantized model
+  EXPECT_NO_THROW(ModelConfig::from_json(j, "c"));
+  j = llama_json();
   j["hidden_act"] = "gelu";
   EXPECT_THAT(error_message([&] { ModelConfig::from_json(j, "c"); }),
               HasSubstr("activation 'gelu' is not supported (supported: silu, gelu_pytorch_tanh)"));

@@ -67,6 +67,14 @@ double ModelConfig::attention_scale() const {
 
 ModelConfig ModelConfig::from_json(const json& file_json, const std::string& file_source) {
   if (!file_json.is_object()) throw Error(file_source + ": expected a JSON object");
+  // GPTQ, AWQ, bitsandbytes, FP8...: packed weights and scales atman does not dequantize. Refused
+  // here by name; otherwise it would fail later on a missing or oddly typed tensor.
+  if (auto q = file_json.find("quantization_config"); q != file_json.end() && !q->is_null()) {
+    const auto method = q->is_object() ? q->value("quant_method", json()) : json();
+    throw Error(file_source + ": quantized checkpoints are not supported (quantization_config with quant_method " +
+                (method.is_string() ? "'" + method.get<std::string>() + "'" : method.dump()) +
+                "); use the model's unquantized weights");
+  }
   std::string source = file_source;
   const json j = text_model_config(file_json, source);
   ModelConfig c;
