@@ -144,6 +144,22 @@ TEST_F(LoadErrorsTest, MissingTensor) {
   EXPECT_THAT(load_error(), HasSubstr("missing tensor 'model.layers.1.mlp.up_proj.weight'"));
 }
 
+// A bias the config does not announce: the weights describe another computation.
+TEST_F(LoadErrorsTest, DecoderTensorWithoutAPlaceIsRefused) {
+  edit_tensors([](auto& tensors) { tensors.emplace_back("model.layers.0.self_attn.q_proj.bias", torch::zeros({8})); });
+  EXPECT_THAT(load_error(), HasSubstr("tensor 'model.layers.0.self_attn.q_proj.bias' has no place in a llama model"));
+}
+
+// Older exports saved the rotary buffer; a multimodal checkpoint holds a vision tower: neither
+// is a weight of the decoder atman computes.
+TEST_F(LoadErrorsTest, RotaryBuffersAndTensorsOutsideTheDecoderAreIgnored) {
+  edit_tensors([](auto& tensors) {
+    tensors.emplace_back("model.layers.0.self_attn.rotary_emb.inv_freq", torch::zeros({1}));
+    tensors.emplace_back("vision_tower.encoder.weight", torch::zeros({2}));
+  });
+  EXPECT_NO_THROW(load_transformer(dir()));
+}
+
 TEST_F(LoadErrorsTest, TensorOfTheWrongShape) {
   edit_tensors([](auto& tensors) {
     for (auto& [name, t] : tensors) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <utility>
@@ -57,9 +58,12 @@ class TensorStore {
   torch::Tensor get(const std::string& name, const std::vector<int64_t>& expected_shape,
                     torch::ScalarType dtype, torch::Device device = torch::kCPU) const;
   std::vector<std::string> names() const;
+  // The names get() was never asked for, in name order: weights a loader did not place.
+  std::vector<std::string> unread_names() const;
 
  private:
   std::map<std::string, std::shared_ptr<SafetensorsFile>> where_;
+  mutable std::set<std::string> read_;  // names get() has returned
 };
 
 // Writes tensors (any of float32/float16/bfloat16, contiguous or not) in the given order.

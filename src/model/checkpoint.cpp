@@ -144,6 +144,23 @@ void check_layer_count(const ModelConfig& config, const TensorStore& store,
   }
 }
 
+// A decoder tensor the family has no place for (a bias, an extra norm) means that config.json
+// describes another computation than the checkpoint holds: refused, not computed without it.
+// Tensors outside the decoder (a multimodal checkpoint's vision tower) are not atman's to read.
+void refuse_unplaced_tensors(const TensorStore& store, const ModelConfig& config, const std::filesystem::path& dir,
+                             const std::string& prefix) {
+  static const std::string kRotaryBuffer = ".rotary_emb.inv_freq";  // saved by older exports; derived from config
+  for (const auto& name : store.unread_names()) {
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    if (name.size() > kRotaryBuffer.size() &&
+        name.compare(name.size() - kRotaryBuffer.size(), kRotaryBuffer.size(), kRotaryBuffer) == 0) {
+      continue;
+    }
+    throw Error(dir.string() + ": tensor '" + name + "' has no place in a " + config.model_type +
+                " model as config.json describes it (does model_type match the checkpoint?)");
+  }
+}
+
 }  // namespace
 
 torch::ScalarType parse_dtype(const std::string& name) {
@@ -202,6 +219,7 @@ Transformer load_transformer(const std::filesystem::path& dir, const LoadOptions
     throw Error("checkpoint is missing tensor 'lm_head.weight' and config.json does not set "
                 "tie_word_embeddings");
   }
+  refuse_unplaced_tensors(store, config, dir, prefix);
   Transformer transformer(std::move(config), std::move(w));
   transformer.use_attention_kernel(options.attention);
   return transformer;

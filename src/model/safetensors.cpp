@@ -178,6 +178,7 @@ torch::Tensor TensorStore::get(const std::string& name, const std::vector<int64_
                                torch::ScalarType dtype, torch::Device device) const {
   auto it = where_.find(name);
   if (it == where_.end()) throw Error("checkpoint is missing tensor '" + name + "'");
+  read_.insert(name);
   const auto& entry = it->second->entries().at(name);
   if (entry.shape != expected_shape) {
     throw Error(it->second->path().string() + ": tensor '" + name + "' has shape " +
@@ -197,6 +198,14 @@ torch::Tensor TensorStore::get(const std::string& name, const std::vector<int64_
 std::vector<std::string> TensorStore::names() const {
   std::vector<std::string> out;
   for (const auto& [name, file] : where_) out.push_back(name);
+  return out;
+}
+
+std::vector<std::string> TensorStore::unread_names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, file] : where_) {
+    if (read_.count(name) == 0) out.push_back(name);
+  }
   return out;
 }
 
