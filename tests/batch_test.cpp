@@ -50,6 +50,11 @@ TEST(BatchRecordTest, UnknownFieldsAreNamedInOrder) {
   EXPECT_FALSE(typo.error) << "unknown fields are not errors";
   EXPECT_EQ(unknown_record_fields(typo.fields), (std::vector<std::string>{"granularty", "label"}));
   EXPECT_THAT(unknown_record_fields(nlohmann::json::array()), ::testing::IsEmpty());
+  EXPECT_EQ(closest_record_field("granularty"), "granularity");
+  EXPECT_EQ(closest_record_field("Factor"), "factor");
+  EXPECT_EQ(closest_record_field("conceptual-threshold"), "conceptual_threshold");
+  EXPECT_EQ(closest_record_field("label"), "") << "a data set's own field is not a typo of any";
+  EXPECT_EQ(closest_record_field("x"), "");
 }
 
 TEST(BatchRecordTest, ShardsSplitLinesRoundRobin) {

@@ -36,6 +36,10 @@ BatchRecord parse_batch_line(const std::string& text, int64_t line);
 // carry fields of their own, so these are warned about, not refused.
 std::vector<std::string> unknown_record_fields(const nlohmann::json& record);
 
+// The record field `name` is most likely a misspelling of ("granularty" -> "granularity"), or ""
+// when none is within two edits.
+std::string closest_record_field(const std::string& name);
+
 // True for lines that hold no record (empty or whitespace only); they are skipped, not errors.
 bool is_blank_line(const std::string& text);
 

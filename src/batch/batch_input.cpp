@@ -72,10 +72,11 @@ bool RecordReader::next(BatchRecord& record) {
     if (is_blank_line(text_)) continue;
     record = parse_batch_line(too_long ? "" : text_, line_);
     for (const auto& name : unknown_record_fields(record.fields)) {
-      if (warned_fields_.insert(name).second) {
-        spdlog::warn("input line {}: field '{}' is not one atman reads, ignored (a misspelt option? the fields are "
-                     "listed in the README); not repeated for later lines", line_, name);
-      }
+      if (!warned_fields_.insert(name).second) continue;
+      const std::string closest = closest_record_field(name);
+      spdlog::warn("input line {}: field '{}' is not one atman reads, ignored ({}); not repeated for later lines",
+                   line_, name,
+                   closest.empty() ? "the fields are listed in the README" : "did you mean '" + closest + "'?");
     }
     if (too_long) {
       record.error =

@@ -20,7 +20,36 @@ const char* const kRecordFields[] = {
     "gold",                                                                    // eval's ground truth
 };
 
+// Levenshtein distance: insertions, deletions and substitutions of single bytes.
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);  // distances from a[:i] to each prefix of b
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t substituted = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
+      diagonal = row[j];
+      row[j] = std::min({substituted, row[j] + 1, row[j - 1] + 1});
+    }
+  }
+  return row[b.size()];
+}
+
 }  // namespace
+
+std::string closest_record_field(const std::string& name) {
+  std::string best;
+  size_t best_distance = 3;  // two edits at most, and fewer than half the name's letters
+  for (const char* field : kRecordFields) {
+    const size_t d = edit_distance(name, field);
+    if (d < best_distance && 2 * d < name.size()) {
+      best = field;
+      best_distance = d;
+    }
+  }
+  return best;
+}
 
 std::vector<std::string> unknown_record_fields(const nlohmann::json& record) {
   std::vector<std::string> unknown;

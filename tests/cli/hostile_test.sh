@@ -255,7 +255,7 @@ empty_inputs)  # 24: an input with no records: eval, check and heads refuse it b
 unknown_record_field)  # 25: a misspelt override is named in a warning (once), not ignored silently
   { good_record a | sed 's/}$/, "granularty": "word"}/'; good_record b | sed 's/}$/, "granularty": "word"}/'; } >"$work/in.jsonl"
   expect_rc 0 "$atman" -q batch --input "$work/in.jsonl" --output "$work/o.jsonl"
-  expect_err "input line 1: field 'granularty' is not one atman reads, ignored"
+  expect_err "input line 1: field 'granularty' is not one atman reads, ignored \\(did you mean 'granularity'\\?\\)"
   [[ $(grep -c granularty "$work/err") == 1 ]] || fail "warned more than once: $(cat "$work/err")"
   [[ $(wc -l <"$work/o.jsonl") == 2 ]] || fail "a record was lost"
   ;;
