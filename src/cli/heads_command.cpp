@@ -74,11 +74,10 @@ void run_heads(const HeadsOptions& o) {
       }
     }
   }
-  if (heads.examples == 0) {
-    throw Error("--input '" + o.input + "' " +
-                (failed == 0 ? std::string("holds no records") : "has no usable record (all " + std::to_string(failed) +
-                                                                      " failed, see above)") +
-                ": nothing to attribute");
+  if (heads.examples == 0) {  // only with --input: a single prompt either counts or has thrown
+    const std::string why = failed == 0 ? "holds no records"
+                                        : "has no usable record (all " + std::to_string(failed) + " failed, see above)";
+    throw Error("--input '" + o.input + "' " + why + ": nothing to attribute");
   }
   if (o.format == "json") {
     nlohmann::json j = {{"schema", "atman.heads/v1"},
