@@ -29,9 +29,9 @@ void configure_runtime_environment(char** argv);
 
 RuntimeInfo runtime_info();
 
-// The cores this process may run on: its CPU affinity (taskset, a Slurm or cpuset binding),
-// not every core of the machine. CPU quotas (a container's CPU limit) are not read: there,
-// pass --threads.
+// The cores this process may keep busy: its CPU affinity (taskset, a Slurm or cpuset binding),
+// capped by its cgroup's CPU limit rounded up (a container's --cpus, a Kubernetes limit), not
+// every core of the machine.
 int available_cores();
 
 // Sets libtorch's intra-op threads and OpenBLAS's pool together (n >= 1), so the two do not

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "atman/attention_kernel.hpp"
+#include "atman/cgroup_cpu_limit.hpp"
 #include "atman/checkpoint.hpp"
 #include "atman/device.hpp"
 #include "atman/runtime.hpp"
@@ -12,6 +13,12 @@
 
 namespace atman::cli {
 namespace {
+
+// Why the core count is below the affinity's, when a cgroup limits the process.
+std::string cgroup_limit_note() {
+  const auto limit = process_cgroup_cpu_limit();
+  return limit ? " (cgroup CPU limit: " + format_number(*limit) + " cores)" : "";
+}
 
 void print_accelerators() {
   const AcceleratorInfo info = accelerator_info();
@@ -41,7 +48,7 @@ void run_doctor() {
             << (std::getenv("OPENBLAS_CORETYPE") ? " (OPENBLAS_CORETYPE)" : "") << "\n"
             << "OMP_WAIT_POLICY: " << (std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : "(unset)") << "\n"
             << "cores:           " << available_cores() << " this process may use, of "
-            << std::thread::hardware_concurrency() << " on the machine\n"
+            << std::thread::hardware_concurrency() << " on the machine" << cgroup_limit_note() << "\n"
             << "torch threads:   " << info.torch_threads << "\n"
             << "OpenBLAS threads: " << info.blas_threads << "\n";
   print_accelerators();

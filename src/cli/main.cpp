@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
   std::string device = "auto";
   app.add_flag("-v,--verbose", verbose, "more log output (-vv for trace)");
   app.add_flag("-q,--quiet", quiet, "only warnings and errors");
-  app.add_option("--threads", threads, "intra-op threads; 0 = every core this process may use (its CPU affinity)")
+  app.add_option("--threads", threads, "intra-op threads; 0 = every core this process may use (its CPU affinity and cgroup CPU limit)")
       ->capture_default_str()
       ->check(CLI::Range(0, kMaxThreads));
   app.add_option("--device", device, "where models compute: auto (CUDA when available), cpu, cuda or cuda:N")

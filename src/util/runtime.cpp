@@ -1,11 +1,14 @@
 #include "atman/runtime.hpp"
 
+#include "atman/cgroup_cpu_limit.hpp"
+
 #include <dlfcn.h>
 #include <malloc.h>
 #include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
@@ -90,11 +93,14 @@ void configure_runtime_environment(char** argv) {
 }
 
 int available_cores() {
+  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   cpu_set_t cpus;
   CPU_ZERO(&cpus);
   // Fails only where the machine has more CPUs than cpu_set_t holds (1024): all of them, then.
-  if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 0) return CPU_COUNT(&cpus);
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 0) cores = CPU_COUNT(&cpus);
+  // A limit of 1.5 cores keeps 2 threads busy part of the time: round up.
+  if (const auto limit = process_cgroup_cpu_limit()) cores = std::min(cores, static_cast<int>(std::ceil(*limit)));
+  return std::max(cores, 1);
 }
 
 void set_threads(int n) {
