@@ -2,6 +2,7 @@
 // What the process computes with: libtorch version, which BLAS library actually serves
 // matrix products, and thread counts. `atman doctor` prints it; a test asserts OpenBLAS.
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace atman {
@@ -33,6 +34,15 @@ RuntimeInfo runtime_info();
 // capped by its cgroup's CPU limit rounded up (a container's --cpus, a Kubernetes limit), not
 // every core of the machine.
 int available_cores();
+
+// Memory this process can have without being killed or swapping: the machine's MemAvailable,
+// or its cgroup memory limit where that is lower (a container's --memory, a Slurm job's --mem).
+// `source` names which one. std::nullopt where neither can be read (no /proc).
+struct MemoryBudget {
+  int64_t bytes = 0;
+  std::string source;  // "MemAvailable" or "cgroup memory limit"
+};
+std::optional<MemoryBudget> available_memory();
 
 // Sets libtorch's intra-op threads and OpenBLAS's pool together (n >= 1), so the two do not
 // oversubscribe the cores. n <= 0 means every available core.

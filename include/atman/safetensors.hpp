@@ -58,6 +58,8 @@ class TensorStore {
   torch::Tensor get(const std::string& name, const std::vector<int64_t>& expected_shape,
                     torch::ScalarType dtype, torch::Device device = torch::kCPU) const;
   std::vector<std::string> names() const;
+  // The stored dtype, shape and offsets of `name` (which must be contained).
+  const SafetensorsEntry& entry(const std::string& name) const;
   // The names get() was never asked for, in name order: weights a loader did not place.
   std::vector<std::string> unread_names() const;
 

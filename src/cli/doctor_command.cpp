@@ -3,7 +3,7 @@
 #include <thread>
 
 #include "atman/attention_kernel.hpp"
-#include "atman/cgroup_cpu_limit.hpp"
+#include "atman/cgroup_limits.hpp"
 #include "atman/checkpoint.hpp"
 #include "atman/device.hpp"
 #include "atman/runtime.hpp"
@@ -15,9 +15,14 @@ namespace atman::cli {
 namespace {
 
 // Why the core count is below the affinity's, when a cgroup limits the process.
-std::string cgroup_limit_note() {
-  const auto limit = process_cgroup_cpu_limit();
+std::string cgroup_cpu_note() {
+  const auto limit = process_cgroup_limits().cpu_cores;
   return limit ? " (cgroup CPU limit: " + format_number(*limit) + " cores)" : "";
+}
+
+std::string memory_line() {
+  const auto budget = available_memory();
+  return budget ? format_bytes(budget->bytes) + " (" + budget->source + ")" : "unknown (no /proc/meminfo)";
 }
 
 void print_accelerators() {
@@ -48,7 +53,8 @@ void run_doctor() {
             << (std::getenv("OPENBLAS_CORETYPE") ? " (OPENBLAS_CORETYPE)" : "") << "\n"
             << "OMP_WAIT_POLICY: " << (std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : "(unset)") << "\n"
             << "cores:           " << available_cores() << " this process may use, of "
-            << std::thread::hardware_concurrency() << " on the machine" << cgroup_limit_note() << "\n"
+            << std::thread::hardware_concurrency() << " on the machine" << cgroup_cpu_note() << "\n"
+            << "memory:          " << memory_line() << " this process may use\n"
             << "torch threads:   " << info.torch_threads << "\n"
             << "OpenBLAS threads: " << info.blas_threads << "\n";
   print_accelerators();

@@ -5,7 +5,9 @@
 #include <map>
 
 #include "atman/error.hpp"
+#include "atman/runtime.hpp"
 #include "atman/safetensors.hpp"
+#include "atman/text_format.hpp"
 
 namespace atman {
 namespace {
@@ -161,6 +163,34 @@ void refuse_unplaced_tensors(const TensorStore& store, const ModelConfig& config
   }
 }
 
+// On the CPU, weights stored in the compute dtype are views of the mapped file; the others are
+// converted into fresh memory, all before the first pass. More of that than the process may have
+// is refused here with the figures: otherwise the kernel kills it partway through loading
+// (SIGKILL, no message), or it swaps the weights in again on every pass.
+void require_memory_for_conversion(const TensorStore& store, const std::vector<std::string>& names,
+                                   torch::ScalarType dtype) {
+  const std::string compute_dtype = safetensors_dtype_name(dtype);
+  int64_t bytes = 0;
+  std::string stored_dtype;
+  for (const auto& name : names) {
+    const SafetensorsEntry& entry = store.entry(name);
+    if (entry.dtype == compute_dtype) continue;
+    int64_t numel = 1;
+    for (int64_t d : entry.shape) numel *= d;
+    bytes += numel * static_cast<int64_t>(c10::elementSize(dtype));
+    stored_dtype = entry.dtype;
+  }
+  const auto budget = available_memory();
+  if (bytes == 0 || !budget || bytes <= budget->bytes) return;
+  const std::string hint =
+      stored_dtype == "BF16"     ? " (HINT: --dtype bfloat16 computes on the stored weights as they are)"
+      : dtype == torch::kFloat32 ? " (HINT: --dtype bfloat16 takes half as much)"
+                                 : "";
+  throw Error("converting the " + stored_dtype + " weights to " + dtype_name(dtype) + " takes " +
+              format_bytes(bytes) + ", more than the " + format_bytes(budget->bytes) +
+              " of memory this process may use (" + budget->source + ")" + hint);
+}
+
 }  // namespace
 
 torch::ScalarType parse_dtype(const std::string& name) {
@@ -197,6 +227,15 @@ Transformer load_transformer(const std::filesystem::path& dir, const LoadOptions
   const auto dtype = options.dtype;
   const auto device = options.device;
   const int64_t V = config.vocab_size, D = config.hidden_size;
+  // transformers < 4.52 nested the multimodal head too: language_model.lm_head.
+  const std::string lm_head = prefix == "language_model.model." ? "language_model.lm_head.weight" : "lm_head.weight";
+  if (device.is_cpu()) {
+    std::vector<std::string> weights;
+    for (const auto& name : store.names()) {
+      if (name.compare(0, prefix.size(), prefix) == 0 || name == lm_head) weights.push_back(name);
+    }
+    require_memory_for_conversion(store, weights, dtype);
+  }
 
   TransformerWeights w;
   w.embed_tokens = store.get(prefix + "embed_tokens.weight", {V, D}, dtype, device);
@@ -209,8 +248,6 @@ Transformer load_transformer(const std::filesystem::path& dir, const LoadOptions
     if (config.fused_projections) load_fused_projections(store, config, l, w.layers[l], options, prefix);
   }
   w.final_norm = store.get(prefix + "norm.weight", {D}, dtype, device);
-  // transformers < 4.52 nested the multimodal head too: language_model.lm_head.
-  const std::string lm_head = prefix == "language_model.model." ? "language_model.lm_head.weight" : "lm_head.weight";
   if (store.contains(lm_head)) {
     w.lm_head = store.get(lm_head, {V, D}, dtype, device);
   } else if (config.tie_word_embeddings) {

@@ -195,6 +195,10 @@ torch::Tensor TensorStore::get(const std::string& name, const std::vector<int64_
   return t.scalar_type() == dtype ? t : t.to(dtype);
 }
 
+const SafetensorsEntry& TensorStore::entry(const std::string& name) const {
+  return where_.at(name)->entries().at(name);
+}
+
 std::vector<std::string> TensorStore::names() const {
   std::vector<std::string> out;
   for (const auto& [name, file] : where_) out.push_back(name);

@@ -18,6 +18,13 @@ std::string format_number(double v) {
   return s.str();
 }
 
+std::string format_bytes(int64_t bytes) {
+  constexpr double kMiB = 1 << 20;
+  constexpr double kGiB = 1 << 30;
+  const auto b = static_cast<double>(bytes);
+  return b >= kGiB ? format_fixed(b / kGiB, 1) + " GiB" : format_fixed(b / kMiB, 1) + " MiB";
+}
+
 std::string escape_markup(const std::string& text) {
   std::string out;
   for (char c : text) {

@@ -1,6 +1,6 @@
 #include "atman/runtime.hpp"
 
-#include "atman/cgroup_cpu_limit.hpp"
+#include "atman/cgroup_limits.hpp"
 
 #include <dlfcn.h>
 #include <malloc.h>
@@ -11,6 +11,8 @@
 #include <cmath>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -99,8 +101,25 @@ int available_cores() {
   // Fails only where the machine has more CPUs than cpu_set_t holds (1024): all of them, then.
   if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 0) cores = CPU_COUNT(&cpus);
   // A limit of 1.5 cores keeps 2 threads busy part of the time: round up.
-  if (const auto limit = process_cgroup_cpu_limit()) cores = std::min(cores, static_cast<int>(std::ceil(*limit)));
+  if (const auto limit = process_cgroup_limits().cpu_cores) {
+    cores = std::min(cores, static_cast<int>(std::ceil(*limit)));
+  }
   return std::max(cores, 1);
+}
+
+std::optional<MemoryBudget> available_memory() {
+  std::optional<MemoryBudget> budget;
+  // "MemAvailable:   22817640 kB": what the kernel can hand out without swapping, page cache included.
+  std::ifstream meminfo("/proc/meminfo");
+  for (std::string key; meminfo >> key;) {
+    int64_t kib = 0;
+    if (key == "MemAvailable:" && meminfo >> kib) budget = MemoryBudget{kib * 1024, "MemAvailable"};
+    meminfo.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  if (const auto limit = process_cgroup_limits().memory_bytes; limit && (!budget || *limit < budget->bytes)) {
+    budget = MemoryBudget{*limit, "cgroup memory limit"};
+  }
+  return budget;
 }
 
 void set_threads(int n) {

@@ -15,9 +15,13 @@ atman_cli_test(doctor_reports_openblas 0 "BLAS \\(sgemm_\\): +[^ ]*openblas" -- 
 # --threads 0 means the cores the process may use (taskset, Slurm/cpuset bindings), not every core.
 atman_cli_test(threads_follow_cpu_affinity 0 "torch threads: +1$" -- taskset -c 0 ${ATMAN_EXE} doctor)
 # ... and a cgroup CPU limit (docker --cpus, Kubernetes limits.cpu): a real cgroup of 0.5 cores.
-add_test(NAME cli_threads_follow_cgroup_cpu_limit
-  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/cgroup_cpu_limit_test.sh ${ATMAN_EXE})
-set_tests_properties(cli_threads_follow_cgroup_cpu_limit PROPERTIES LABELS cli SKIP_RETURN_CODE 77)
+# A cgroup memory limit below what a model's weights take is refused before the kernel kills.
+foreach(controller cpu memory)
+  add_test(NAME cli_cgroup_${controller}_limit
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/cgroup_limits_test.sh ${controller} ${ATMAN_EXE}
+            ${CMAKE_CURRENT_BINARY_DIR}/cgroup_${controller}_limit)
+  set_tests_properties(cli_cgroup_${controller}_limit PROPERTIES LABELS cli SKIP_RETURN_CODE 77)
+endforeach()
 # --device: a malformed name is a usage error; CUDA on a libtorch without it one clear error.
 atman_cli_test(device_malformed_exits_2 2 "error: --device 'gpu': expected auto, cpu, cuda or cuda:N"
   -- ${ATMAN_EXE} --device gpu generate --prompt hi)
