@@ -6,12 +6,12 @@
 #   2. configures and builds atman against that torch's libtorch (CUDA),
 #   3. runs the tests labelled `cuda` (CUDA float32 equals CPU float32 on ../shared/fixtures/models;
 #      a copy in .devshared/fixtures is used when ../shared is absent),
-#   4. benchmarks `init-model --preset llama3-1b` in bfloat16 at 512 and 2048 prompt tokens, modes
-#      forward, atman, naive, ig and attattr, writing tables and JSON,
-#   5. then, in the time left, AtMan with `--attention fused` at both lengths.
+#   4. benchmarks `init-model --preset llama3-1b` in bfloat16 at 512 and 2048 prompt tokens: at each
+#      length forward, atman and naive, then AtMan with `--attention fused` (5.); then ig and
+#      attattr at both lengths, in the time left,
 #   tools/device-check.sh [OUTDIR]     (default device-check-out/): summary.txt (versions, test
-#   results, doctor, bench tables), build.log, ctest.log, bench-512.json, bench-2048.json,
-#   bench-fused-512.json, bench-fused-2048.json
+#   results, doctor, bench tables), build.log, ctest.log, bench-{512,2048}.json,
+#   bench-fused-{512,2048}.json, bench-gradients-{512,2048}.json
 # Each stage has a time limit; the whole run is meant to take under 8 minutes on one GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -78,28 +78,28 @@ say "writing llama3-1b (bfloat16) to $model"
 timeout 120 "$atman" init-model --preset llama3-1b --dtype bfloat16 --out "$model" --overwrite >"$out/init.log" 2>&1 ||
   fail "init-model (see init.log)"
 rm -f "$out/init.log"
-# Each bench gets what is left of ATMAN_DEVICE_CHECK_SECONDS (default 560) since the start.
+# Each bench gets what is left of ATMAN_DEVICE_CHECK_SECONDS (default 560) since the start. The
+# order puts the open questions first: AtMan with the explicit and the fused kernel (and naive, the
+# ratio's reference) at each length, then the gradient methods, whose memory goals were met before.
 deadline=$((t0 + ${ATMAN_DEVICE_CHECK_SECONDS:-560}))
-for tokens in ${ATMAN_DEVICE_BENCH_TOKENS:-512 2048}; do
+# bench NAME TOKENS MODES [ARGS...]: one bench run, writing $out/bench-NAME.json.
+bench() {
+  local name=$1 tokens=$2 modes=$3 left
+  shift 3
   left=$((deadline - $(date +%s)))
-  ((left > 20)) || { say "no time left for the bench at $tokens tokens"; break; }
-  say "bench at $tokens prompt tokens (limit ${left}s)"
+  ((left > 20)) || { say "no time left for bench-$name"; return; }
+  say "bench-$name: $tokens prompt tokens, modes $modes $* (limit ${left}s)"
   timeout "$left" "$atman" --device cuda bench --model "$model" --dtype bfloat16 --prompt-tokens "$tokens" \
-    --modes "${ATMAN_DEVICE_BENCH_MODES:-forward,atman,naive,ig,attattr}" --gradient-batch-size 2 --repeats 3 \
-    --json-file "$out/bench-$tokens.json" 2>&1 | tee -a "$out/summary.txt"
+    --modes "$modes" --repeats 3 --json-file "$out/bench-$name.json" "$@" 2>&1 | tee -a "$out/summary.txt"
+}
+# 5. The fused attention kernel (--attention fused) needs libtorch's scaled_dot_product_attention.
+((native_sdpa)) || say "no fused-kernel bench: this build calls no scaled_dot_product_attention (see configure.log)"
+for tokens in ${ATMAN_DEVICE_BENCH_TOKENS:-512 2048}; do
+  bench "$tokens" "$tokens" "${ATMAN_DEVICE_BENCH_MODES:-forward,atman,naive}"
+  ((native_sdpa)) && bench "fused-$tokens" "$tokens" atman --attention fused
 done
-# 5. The fused attention kernel (--attention fused), AtMan alone, with what time is left.
-fused_tokens=${ATMAN_DEVICE_FUSED_TOKENS:-512 2048}
-if ((!native_sdpa)); then
-  say "no fused-kernel bench: this build calls no scaled_dot_product_attention (see configure.log)"
-  fused_tokens=""
-fi
-for tokens in $fused_tokens; do
-  left=$((deadline - $(date +%s)))
-  ((left > 20)) || { say "no time left for the fused-kernel bench at $tokens tokens"; break; }
-  say "bench with --attention fused at $tokens prompt tokens (limit ${left}s)"
-  timeout "$left" "$atman" --device cuda bench --model "$model" --dtype bfloat16 --attention fused \
-    --prompt-tokens "$tokens" --modes atman --json-file "$out/bench-fused-$tokens.json" 2>&1 | tee -a "$out/summary.txt"
+for tokens in ${ATMAN_DEVICE_BENCH_TOKENS:-512 2048}; do
+  bench "gradients-$tokens" "$tokens" ig,attattr --gradient-batch-size 2
 done
 say "done (cuda tests exit $tests_rc)"
 exit "$tests_rc"
