@@ -42,10 +42,15 @@ message(STATUS "atman: libtorch ${Torch_VERSION} at ${TORCH_INSTALL_PREFIX}, CUD
 # the same with tensors and the rest of atman still builds (no CPU build here has a libtorch 2.x).
 set(ATMAN_SDPA_USABLE OFF)
 if(ATMAN_NATIVE_SDPA AND DEFINED Torch_VERSION AND Torch_VERSION VERSION_GREATER_EQUAL 2.0)
+  # Compiled, not linked: torch's headers and flags suffice. Linking the imported target `torch`
+  # would copy its link interface into the test project, where CMake 4 rejects the protobuf
+  # target that PyTorch's torch_cpu names but does not define.
   set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+  separate_arguments(ATMAN_TORCH_FLAGS UNIX_COMMAND "${TORCH_CXX_FLAGS}")
   try_compile(ATMAN_SDPA_COMPILES ${CMAKE_BINARY_DIR}/sdpa-check
               SOURCES ${PROJECT_SOURCE_DIR}/src/model/fused_attention.cpp
-              LINK_LIBRARIES torch
+              CMAKE_FLAGS "-DINCLUDE_DIRECTORIES=${TORCH_INCLUDE_DIRS}"
+              COMPILE_DEFINITIONS ${ATMAN_TORCH_FLAGS}
               CXX_STANDARD ${ATMAN_CXX_STANDARD}
               OUTPUT_VARIABLE ATMAN_SDPA_CHECK_LOG)
   unset(CMAKE_TRY_COMPILE_TARGET_TYPE)
