@@ -62,7 +62,18 @@ torch::Tensor extend_queries(const torch::Tensor& q, const torch::Tensor& minimu
 torch::Tensor scaled_dot_product(const torch::Tensor& q, const torch::Tensor& k,
                                  const torch::Tensor& v, const torch::Tensor& allowed) {
   const auto mask = allowed.view({1, 1, allowed.size(0), allowed.size(1)});  // (1, 1, T, S)
-#if ATMAN_NATIVE_SDPA && (TORCH_VERSION_MAJOR > 2 || TORCH_VERSION_MINOR >= 1)
+#if ATMAN_NATIVE_SDPA && (TORCH_VERSION_MAJOR > 2 || TORCH_VERSION_MINOR >= 5)
+  // cuDNN's attention, libtorch's first choice on recent GPUs, builds a plan for each new shape,
+  // and AtMan's batches seldom repeat one (how many queries follow the cached prefix varies):
+  // the memory-efficient kernel, which builds nothing, runs instead. Nothing else in atman calls
+  // this kernel, so the process-wide switch changes nothing else.
+  static const bool cudnn_attention_off = [] {
+    at::globalContext().setSDPUseCuDNN(false);
+    return true;
+  }();
+  (void)cudnn_attention_off;
+  return at::scaled_dot_product_attention(q, k, v, mask, 0.0, false, 1.0);
+#elif ATMAN_NATIVE_SDPA && TORCH_VERSION_MINOR >= 1
   return at::scaled_dot_product_attention(q, k, v, mask, 0.0, false, 1.0);
 #elif ATMAN_NATIVE_SDPA
   // 2.0 always divides by sqrt(E): multiplied out beforehand.
