@@ -13,7 +13,9 @@
 #   tools/device-check.sh [OUTDIR]     (default device-check-out/): summary.txt (versions, test
 #   results, doctor, bench tables), build.log, ctest.log, bench-{512,2048}.json,
 #   bench-fused-{512,2048}.json, bench-gradients-{512,2048}.json
-# Each stage has a time limit; the whole run is meant to take under 8 minutes on one GPU.
+# Each stage has a time limit, and no bench runs past ATMAN_DEVICE_CHECK_SECONDS (default 470) from
+# the start, so the whole run ends within 8 minutes on one GPU; what did not fit is named in the
+# summary.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 out=$(realpath -m "${1:-device-check-out}")
@@ -83,19 +85,23 @@ say "writing llama3-1b (bfloat16) to $model"
 timeout 120 "$atman" init-model --preset llama3-1b --dtype bfloat16 --out "$model" --overwrite >"$out/init.log" 2>&1 ||
   fail "init-model (see init.log)"
 rm -f "$out/init.log"
-# Each bench gets what is left of ATMAN_DEVICE_CHECK_SECONDS (default 560) since the start. The
+# Each bench gets what is left of ATMAN_DEVICE_CHECK_SECONDS since the start (on an H200 at a97f683
+# the build took 141 s and everything 489 s, over 8 minutes: the last bench now gives way). The
 # order puts the open questions first: AtMan with the explicit and the fused kernel (and naive, the
 # ratio's reference) at each length, then the gradient methods, whose memory goals were met before.
-deadline=$((t0 + ${ATMAN_DEVICE_CHECK_SECONDS:-560}))
+deadline=$((t0 + ${ATMAN_DEVICE_CHECK_SECONDS:-470}))
 # bench NAME TOKENS MODES [ARGS...]: one bench run, writing $out/bench-NAME.json.
 bench() {
-  local name=$1 tokens=$2 modes=$3 left
+  local name=$1 tokens=$2 modes=$3 left status
   shift 3
   left=$((deadline - $(date +%s)))
   ((left > 20)) || { say "no time left for bench-$name"; return; }
   say "bench-$name: $tokens prompt tokens, modes $modes $* (limit ${left}s)"
   timeout "$left" "$atman" --device cuda bench --model "$model" --dtype bfloat16 --prompt-tokens "$tokens" \
     --modes "$modes" --repeats 3 --json-file "$out/bench-$name.json" "$@" 2>&1 | tee -a "$out/summary.txt"
+  status=${PIPESTATUS[0]}
+  ((status == 124)) && say "bench-$name stopped at the deadline"
+  ((status == 0 || status == 124)) || say "bench-$name failed (exit $status)"
 }
 # 5. The fused attention kernel (--attention fused) needs libtorch's scaled_dot_product_attention.
 ((native_sdpa)) || say "no fused-kernel bench: this build calls no scaled_dot_product_attention (see configure.log)"
