@@ -72,8 +72,8 @@ torch::Tensor scaled_dot_product(const torch::Tensor& q, const torch::Tensor& k,
     return true;
   }();
   (void)cudnn_attention_off;
-  return at::scaled_dot_product_attention(q, k, v, mask, 0.0, false, 1.0);
-#elif ATMAN_NATIVE_SDPA && TORCH_VERSION_MINOR >= 1
+#endif
+#if ATMAN_NATIVE_SDPA && (TORCH_VERSION_MAJOR > 2 || TORCH_VERSION_MINOR >= 1)
   return at::scaled_dot_product_attention(q, k, v, mask, 0.0, false, 1.0);
 #elif ATMAN_NATIVE_SDPA
   // 2.0 always divides by sqrt(E): multiplied out beforehand.
