@@ -30,7 +30,7 @@ def call(queries):
 
 def main():
     print(f"torch {torch.__version__}, cuDNN {torch.backends.cudnn.version()}, {torch.cuda.get_device_name()}")
-    print(f"B {BATCH}, H {HEADS}, S {KEYS}, E {DIM}, {len(QUERY_COUNTS)} query counts {QUERY_COUNTS.start}..{QUERY_COUNTS.stop - 1}")
+    print(f"B {BATCH}, H {HEADS}, S {KEYS}, E {DIM}, {len(QUERY_COUNTS)} query counts {QUERY_COUNTS[0]}..{QUERY_COUNTS[-1]}")
     backends = [("default", None), ("cudnn", SDPBackend.CUDNN_ATTENTION), ("efficient", SDPBackend.EFFICIENT_ATTENTION)]
     for offset, (name, backend) in enumerate(backends):
         try:
