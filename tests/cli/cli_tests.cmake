@@ -97,7 +97,7 @@ atman_cli_test(bench_tiny_preset_table 0 "atman/naive time [0-9.]+, max \\|R_atm
 atman_cli_test(bench_json 0 "\"atman_peak_over_bound\""
   -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 24 --target-tokens 2 --json)
 # One perturbed pass over the whole prompt: the synthetic prompt is one paragraph.
-atman_cli_test(bench_one_paragraph_unit 0 "\n24\tatman\t1\t2\t"
+atman_cli_test(bench_one_paragraph_unit 0 "\n24\t25\tatman\t1\t2\t"
   -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 24 --target-tokens 2 --modes atman --granularity paragraph)
 atman_cli_test(bench_unknown_granularity 1 "error: unknown granularity 'bogus'"
   -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 24 --granularity bogus)
