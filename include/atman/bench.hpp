@@ -8,6 +8,7 @@
 #include "atman/atman_explainer.hpp"
 #include "atman/gradient_explainers.hpp"
 #include "atman/model.hpp"
+#include "atman/op_profile.hpp"
 
 namespace atman {
 
@@ -34,6 +35,8 @@ struct BenchRequest {
   // Units of the explanation modes. The synthetic prompt has words but no sentence ends or blank
   // lines: paragraph (or sentence) makes the whole prompt one unit, one perturbed pass.
   Granularity granularity = Granularity::kToken;
+  // Runs the measured work under libtorch's profiler (whose overhead is then in the times).
+  bool profile = false;
 };
 
 struct BenchResult {
@@ -48,6 +51,7 @@ struct BenchResult {
   // included; 0 on the CPU.
   int64_t peak_device_bytes = 0;
   std::vector<std::vector<double>> relevance;  // (N, U); empty for forward
+  OpProfile profile;                           // when requested
 };
 
 // P prompt tokens (BOS, then ids drawn from the tokenizer's ordinary pieces) and N target

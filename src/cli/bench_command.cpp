@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -47,17 +48,55 @@ struct BenchCommandOptions {
   int64_t gradient_batch_size = 0;
   bool json = false;
   std::string json_file;  // also write the JSON report here
+  bool profile = false;   // each mode's time per operator or kernel
   // Hidden: run one measurement and write it to child_out.
   std::string child_mode;
   std::string child_out;
 };
 
+// The ops a profile lists: the rest are in its total.
+constexpr size_t kProfiledOps = 40;
+
 nlohmann::json result_json(const BenchResult& r) {
-  return {{"mode", bench_mode_name(r.mode)}, {"tokens", r.tokens},
-          {"rows", r.rows},                  {"forward_passes", r.forward_passes},
-          {"wall_seconds", r.wall_seconds},  {"flops", r.flops},
-          {"peak_rss_bytes", r.peak_rss_bytes}, {"peak_device_bytes", r.peak_device_bytes},
-          {"relevance", r.relevance}};
+  nlohmann::json j = {{"mode", bench_mode_name(r.mode)}, {"tokens", r.tokens},
+                      {"rows", r.rows},                  {"forward_passes", r.forward_passes},
+                      {"wall_seconds", r.wall_seconds},  {"flops", r.flops},
+                      {"peak_rss_bytes", r.peak_rss_bytes}, {"peak_device_bytes", r.peak_device_bytes},
+                      {"relevance", r.relevance}};
+  if (!r.profile.what.empty()) {
+    nlohmann::json ops = nlohmann::json::array();
+    for (size_t i = 0; i < std::min(kProfiledOps, r.profile.ops.size()); ++i) {
+      const OpTime& op = r.profile.ops[i];
+      ops.push_back({{"name", op.name}, {"milliseconds", op.milliseconds}, {"calls", op.calls}});
+    }
+    j["profile"] = {{"what", r.profile.what}, {"total_milliseconds", r.profile.total_milliseconds}, {"ops", ops}};
+  }
+  return j;
+}
+
+// Each profiled mode's ops with the most time: share, milliseconds, calls, name.
+void print_profiles(const nlohmann::json& report) {
+  constexpr size_t kShown = 15;
+  constexpr size_t kNameWidth = 110;  // CUDA kernel names run to hundreds of characters
+  for (const auto& run : report["runs"]) {
+    for (const auto& m : run["modes"]) {
+      if (!m.contains("profile")) continue;
+      const auto& profile = m["profile"];
+      const double total = profile["total_milliseconds"].get<double>();
+      std::cout << "\nprofile of " << m["mode"].get<std::string>() << " at " << run["prompt_tokens"].get<int64_t>()
+                << " prompt tokens: " << profile["what"].get<std::string>() << ", " << format_fixed(total, 1)
+                << " ms in all (timed under the profiler)\n"
+                << "share\tms\tcalls\tname\n";
+      const auto& ops = profile["ops"];
+      for (size_t i = 0; i < std::min(kShown, ops.size()); ++i) {
+        const double ms = ops[i]["milliseconds"].get<double>();
+        std::string name = ops[i]["name"].get<std::string>();
+        if (name.size() > kNameWidth) name = name.substr(0, kNameWidth - 3) + "...";
+        std::cout << format_fixed(total > 0 ? 100.0 * ms / total : 0.0, 1) << "%\t" << format_fixed(ms, 2) << '\t'
+                  << ops[i]["calls"].get<int64_t>() << '\t' << name << '\n';
+      }
+    }
+  }
 }
 
 BenchRequest request_for(const BenchCommandOptions& o, const std::string& mode, int64_t prompt_tokens) {
@@ -76,6 +115,7 @@ BenchRequest request_for(const BenchCommandOptions& o, const std::string& mode, 
   request.repeats = o.repeats;
   request.gradient.steps = o.steps;
   request.gradient.batch_size = o.gradient_batch_size;
+  request.profile = o.profile;
   return request;
 }
 
@@ -105,6 +145,7 @@ nlohmann::json spawn_child(const BenchCommandOptions& o, const std::string& mode
                                    "--steps", std::to_string(o.steps),
                                    "--gradient-batch-size", std::to_string(o.gradient_batch_size),
                                    "--child-mode", mode, "--child-out", out_path};
+  if (o.profile) args.push_back("--profile");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -286,6 +327,7 @@ void run_bench_command(BenchCommandOptions o) {
     }
     std::cout << '\n';
   }
+  print_profiles(report);
 }
 
 }  // namespace
@@ -317,6 +359,9 @@ void setup_bench(CLI::App& app) {
   cmd->add_option("--repeats", o->repeats, "timed repetitions of the plain forward pass")->capture_default_str();
   cmd->add_flag("--json", o->json, "print the results as JSON");
   cmd->add_option("--json-file", o->json_file, "also write the results as JSON to this file");
+  cmd->add_flag("--profile", o->profile,
+                "also report where each mode's time goes, per CUDA kernel on a GPU or per operator on the CPU "
+                "(libtorch's profiler; its overhead is in that run's times)");
   cmd->add_option("--child-mode", o->child_mode)->group("");
   cmd->add_option("--child-out", o->child_out)->group("");
   cmd->callback([o] { run_bench_command(*o); });

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <sstream>
 
@@ -98,17 +99,27 @@ BenchResult run_bench(const Model& model, const BenchRequest& request) {
   r.tokens = input.input_length();
   using clock = std::chrono::steady_clock;
   const torch::Device device = model.transformer.device();
+  // The timed work, under the profiler when asked.
+  auto measure = [&](const std::function<void()>& work) {
+    if (request.profile) {
+      r.profile = profile_ops(work, device);
+    } else {
+      work();
+    }
+  };
   if (request.mode == BenchMode::kForward) {
     torch::InferenceMode inference;
     const auto ids = input.input_ids().unsqueeze(0);
     model.transformer.forward(ids);  // warm-up: thread pools, first-touch of the weights, kernels
     synchronize(device);
     reset_peak_device_memory(device);
-    const auto start = clock::now();
-    const int repeats = std::max(1, request.repeats);
-    for (int i = 0; i < repeats; ++i) model.transformer.forward(ids);
-    synchronize(device);
-    r.wall_seconds = std::chrono::duration<double>(clock::now() - start).count() / repeats;
+    measure([&] {
+      const auto start = clock::now();
+      const int repeats = std::max(1, request.repeats);
+      for (int i = 0; i < repeats; ++i) model.transformer.forward(ids);
+      synchronize(device);
+      r.wall_seconds = std::chrono::duration<double>(clock::now() - start).count() / repeats;
+    });
     r.forward_passes = 1;
     r.flops = forward_flops(model.transformer.config(), 1, r.tokens, 0, r.tokens);
   } else {
@@ -120,41 +131,43 @@ BenchResult run_bench(const Model& model, const BenchRequest& request) {
     }
     synchronize(device);
     reset_peak_device_memory(device);
-    const auto start = clock::now();
-    const auto& config = model.transformer.config();
-    const int64_t T = r.tokens, N = input.target_length(), M = request.gradient.steps;
-    ExplainOptions units;
-    units.units.granularity = request.granularity;
-    if (request.mode == BenchMode::kAtman || request.mode == BenchMode::kNaive) {
-      AtmanOptions atman = request.atman;
-      atman.naive = request.mode == BenchMode::kNaive;
-      AtmanStats stats;
-      r.relevance = explain_atman(model, input, units, atman, &stats).relevance;
-      r.rows = stats.rows;
-      r.forward_passes = stats.forward_passes;
-      r.flops = stats.flops;
-    } else {
-      GradientStats stats;
-      // A backward pass costs about twice its forward pass.
-      if (request.mode == BenchMode::kIntegratedGradients) {
-        r.relevance = explain_integrated_gradients(model, input, units, request.gradient, &stats).relevance;
-        r.rows = M;
-        r.flops = forward_flops(config, M, T, 0, N) * (1.0 + 2.0 * static_cast<double>(N));
-      } else if (request.mode == BenchMode::kInputXGradient) {
-        r.relevance = explain_input_x_gradient(model, input, units, &stats).relevance;
-        r.rows = 1;
-        r.flops = forward_flops(config, 1, T, 0, N) * (1.0 + 2.0 * static_cast<double>(N));
+    measure([&] {
+      const auto start = clock::now();
+      const auto& config = model.transformer.config();
+      const int64_t T = r.tokens, N = input.target_length(), M = request.gradient.steps;
+      ExplainOptions units;
+      units.units.granularity = request.granularity;
+      if (request.mode == BenchMode::kAtman || request.mode == BenchMode::kNaive) {
+        AtmanOptions atman = request.atman;
+        atman.naive = request.mode == BenchMode::kNaive;
+        AtmanStats stats;
+        r.relevance = explain_atman(model, input, units, atman, &stats).relevance;
+        r.rows = stats.rows;
+        r.forward_passes = stats.forward_passes;
+        r.flops = stats.flops;
       } else {
-        r.relevance = explain_attattr(model, input, units, request.gradient, &stats).relevance;
-        r.rows = M;
-        // Its hook sees every row of every layer, so the last layer computes them all.
-        r.flops = forward_flops(config, M, T, 0, N, /*whole_last_layer=*/true) * 3.0 * static_cast<double>(config.num_hidden_layers);
+        GradientStats stats;
+        // A backward pass costs about twice its forward pass.
+        if (request.mode == BenchMode::kIntegratedGradients) {
+          r.relevance = explain_integrated_gradients(model, input, units, request.gradient, &stats).relevance;
+          r.rows = M;
+          r.flops = forward_flops(config, M, T, 0, N) * (1.0 + 2.0 * static_cast<double>(N));
+        } else if (request.mode == BenchMode::kInputXGradient) {
+          r.relevance = explain_input_x_gradient(model, input, units, &stats).relevance;
+          r.rows = 1;
+          r.flops = forward_flops(config, 1, T, 0, N) * (1.0 + 2.0 * static_cast<double>(N));
+        } else {
+          r.relevance = explain_attattr(model, input, units, request.gradient, &stats).relevance;
+          r.rows = M;
+          // Its hook sees every row of every layer, so the last layer computes them all.
+          r.flops = forward_flops(config, M, T, 0, N, /*whole_last_layer=*/true) * 3.0 * static_cast<double>(config.num_hidden_layers);
+        }
+        r.forward_passes = stats.forward_passes;
+        r.flops += forward_flops(config, 1, T, 0, N);  // the baseline pass
       }
-      r.forward_passes = stats.forward_passes;
-      r.flops += forward_flops(config, 1, T, 0, N);  // the baseline pass
-    }
-    synchronize(device);
-    r.wall_seconds = std::chrono::duration<double>(clock::now() - start).count();
+      synchronize(device);
+      r.wall_seconds = std::chrono::duration<double>(clock::now() - start).count();
+    });
   }
   r.peak_rss_bytes = peak_rss_bytes();
   r.peak_device_bytes = peak_device_memory(device);

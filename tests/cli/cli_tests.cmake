@@ -99,6 +99,9 @@ atman_cli_test(bench_json 0 "\"atman_peak_over_bound\""
 # One perturbed pass over the whole prompt: the synthetic prompt is one paragraph.
 atman_cli_test(bench_one_paragraph_unit 0 "\n24\t25\tatman\t1\t2\t"
   -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 24 --target-tokens 2 --modes atman --granularity paragraph)
+# --profile: each mode's time per operator (CPU), its matmuls among them.
+atman_cli_test(bench_profile 0 "profile of atman at 24 prompt tokens: cpu operators \\(self time\\).*\n[0-9.]+%\t[0-9.]+\t[0-9]+\taten::(mm|bmm|matmul|addmm|linear)"
+  -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 24 --target-tokens 2 --modes forward,atman --profile)
 atman_cli_test(bench_unknown_granularity 1 "error: unknown granularity 'bogus'"
   -- ${ATMAN_EXE} --threads 1 bench --preset tiny --prompt-tokens 24 --granularity bogus)
 atman_cli_test(init_model_unknown_preset 2 "error: unknown preset 'huge'"
