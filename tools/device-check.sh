@@ -9,10 +9,13 @@
 #      then times tools/sdpa_shape_probe.py (what a new shape costs each attention backend),
 #   4. benchmarks `init-model --preset llama3-1b` in bfloat16 at 512 and 2048 prompt tokens: at each
 #      length forward, atman and naive, then AtMan with `--attention fused` (5.); then ig and
-#      attattr at both lengths, in the time left,
+#      attattr at both lengths; last, where the time goes per CUDA kernel (`bench --profile`:
+#      forward, atman and naive at 512 tokens, fused AtMan there, a forward pass at 2048), in the
+#      time left,
 #   tools/device-check.sh [OUTDIR]     (default device-check-out/): summary.txt (versions, test
-#   results, doctor, bench tables), build.log, ctest.log, bench-{512,2048}.json,
-#   bench-fused-{512,2048}.json, bench-gradients-{512,2048}.json
+#   results, doctor, bench tables, kernel profiles), build.log, ctest.log, bench-{512,2048}.json,
+#   bench-fused-{512,2048}.json, bench-profile-{512,fused-512,2048}.json,
+#   bench-gradients-{512,2048}.json
 # Each stage has a time limit, and no bench runs past ATMAN_DEVICE_CHECK_SECONDS (default 470) from
 # the start, so the whole run ends within 8 minutes on one GPU; what did not fit is named in the
 # summary.
@@ -112,5 +115,10 @@ done
 for tokens in ${ATMAN_DEVICE_BENCH_TOKENS:-512 2048}; do
   bench "gradients-$tokens" "$tokens" ig,attattr --gradient-batch-size 2
 done
+# Last, as it only explains the figures above: where the time goes, kernel by kernel, under the
+# profiler, at 512 tokens (where a whole explanation is cheap) and for a forward pass at 2048.
+bench profile-512 512 forward,atman,naive --profile
+((native_sdpa)) && bench profile-fused-512 512 atman --profile --attention fused
+bench profile-2048 2048 forward --profile
 say "done (cuda tests exit $tests_rc)"
 exit "$tests_rc"
