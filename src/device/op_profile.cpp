@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <type_traits>
 #include <utility>
 
@@ -77,14 +78,9 @@ std::vector<OpTime> self_times(std::vector<ProfiledEvent> events) {
     if (!open.empty()) self[open.back()] -= e.duration_ns;
     open.push_back(i);
   }
-  std::map<std::string, OpTime> by_name;
-  for (size_t i = 0; i < events.size(); ++i) {
-    OpTime& op = by_name[events[i].name];
-    op.name = events[i].name;
-    op.milliseconds += static_cast<double>(std::max<int64_t>(0, self[i])) / 1e6;
-    op.calls += 1;
-  }
-  return sorted(by_name);
+  // Each event now counts its own time only, summed by name as non-nesting events are.
+  for (size_t i = 0; i < events.size(); ++i) events[i].duration_ns = std::max<int64_t>(0, self[i]);
+  return summed_times(events);
 }
 
 std::vector<OpTime> summed_times(const std::vector<ProfiledEvent>& events) {
