@@ -338,6 +338,62 @@ TEST_F(TransformerTest, FusedKernelComputesWhatExplicitScoresDo) {
   }
 }
 
+// Outside autograd the explicit kernel pads score rows with zero keys to a multiple of 8 (on a GPU
+// by default), hidden from every query; autograd's path does not. At every remainder of the key
+// count the two give the same logits (min-shift over the real keys only, log-additive, padded
+// rows, a window, after a cached prefix), and the cache keeps the real keys alone.
+TEST_F(TransformerTest, ScoreRowsPaddedToAlignedKeysComputeWhatUnpaddedRowsDo) {
+  for (const int64_t window : {int64_t{0}, int64_t{3}}) {
+    // Every score near 4: the unrotated half of each head carries a bias of 2 in queries and keys.
+    // So a zero key would be every row's minimum and change the min-shift.
+    ModelConfig c = tiny_config();
+    c.head_dim = 4;
+    c.partial_rotary_factor = 0.5;
+    c.sliding_window = window;
+    TransformerWeights weights = random_weights(c, 17, 0.1);
+    const auto head_bias = torch::tensor({0.0F, 0.0F, 2.0F, 2.0F});
+    for (auto& layer : weights.layers) {
+      layer.q_bias = head_bias.repeat({c.num_attention_heads});  // (H·hd)
+      layer.k_bias = head_bias.repeat({c.num_key_value_heads});  // (KVH·hd)
+    }
+    Transformer t(c, weights);
+    t.use_key_alignment(8);
+    for (int64_t length = 9; length <= 16; ++length) {
+      const auto batch = torch::randint(0, 16, {2, length}, torch::kInt64);  // (2, length)
+      const auto factors = torch::rand({2, length}) * 0.9 + 0.05;            // (2, length)
+      for (int mode = 0; mode < 3; ++mode) {
+        AttentionEdit edit{factors, {}};
+        edit.log_additive = mode == 1;
+        if (mode == 2) edit.key_lengths = torch::tensor({length, length - 3}, torch::kInt64);
+        ForwardOptions options;
+        options.edit = &edit;
+        const std::string what = "window " + std::to_string(window) + " length " + std::to_string(length) +
+                                 " mode " + std::to_string(mode);
+        const auto unpadded = t.forward(batch, options);  // autograd's path: (2, length, V)
+        torch::NoGradGuard no_grad;
+        EXPECT_LT(max_abs_diff(t.forward(batch, options), unpadded), 1e-4) << what;
+        // After a cached prefix of 5 positions (batch 1, shared by both rows).
+        KVCache cache;
+        ForwardOptions fill;
+        fill.cache = &cache;
+        const auto prefix = batch.narrow(0, 0, 1).narrow(1, 0, 5);
+        t.forward(prefix, fill);
+        EXPECT_EQ(cache.length(), 5) << what;
+        ForwardOptions cached = options;
+        cached.cache = &cache;
+        cached.append_to_cache = false;
+        cached.edit = nullptr;
+        const auto tail = batch.narrow(0, 0, 1).narrow(1, 5, length - 5);
+        EXPECT_LT(max_abs_diff(t.forward(tail, cached), t.forward(batch.narrow(0, 0, 1)).narrow(1, 5, length - 5)), 1e-4)
+            << what << ", cached";
+        cached.append_to_cache = true;
+        t.forward(tail, cached);
+        EXPECT_EQ(cache.length(), length) << what;
+      }
+    }
+  }
+}
+
 TEST_F(TransformerTest, RejectsSequencesLongerThanTheModel) {
   auto too_long = torch::zeros({1, 33}, torch::kInt64);
   EXPECT_NE(error_message([&] { model.forward(too_long); }).find("max_position_embeddings"),

@@ -4,6 +4,7 @@
 // gated MLP. What differs between families is data in ModelConfig, not code paths per family.
 // Weights are plain tensors, not nn::Modules: libtorch modules have no forward hooks, and
 // every manipulation AtMan needs is an argument of forward() instead.
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -106,6 +107,11 @@ class Transformer {
   // Which kernel computes attention outside autograd (kExplicit unless chosen).
   AttentionKernel attention_kernel() const { return attention_kernel_; }
   void use_attention_kernel(AttentionKernel kernel) { attention_kernel_ = kernel; }
+  // Outside autograd the explicit kernel pads each row of scores with zero keys, hidden from every
+  // query, to a multiple of this many keys: 8 on a GPU, where cuBLAS picks its 16-byte-aligned
+  // kernels only for such rows; 1 (none) on the CPU, where padding measured no gain.
+  int64_t key_alignment() const { return key_alignment_; }
+  void use_key_alignment(int64_t keys) { key_alignment_ = std::max<int64_t>(1, keys); }
 
  private:
   // What a layer needs about positions: rotary tables and the keys each query may not see.
@@ -173,6 +179,7 @@ class Transformer {
   torch::Tensor local_inv_freq_;  // the same for sliding layers with their own base; undefined otherwise
   double embedding_scale_ = 1.0;  // sqrt(hidden) rounded to the compute dtype (Gemma), else 1
   AttentionKernel attention_kernel_ = AttentionKernel::kExplicit;
+  int64_t key_alignment_ = 1;
 };
 
 }  // namespace atman

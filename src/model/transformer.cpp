@@ -37,12 +37,17 @@ torch::Tensor grouped_scores(const torch::Tensor& q, const torch::Tensor& k) {
   return torch::matmul(q.contiguous().view({B, KVH, G * T, hd}), k.transpose(2, 3)).view({B, H, T, S});
 }
 
+// Key counts rounded up, and first keys down, to a multiple of `alignment` (key_alignment()).
+int64_t round_up(int64_t keys, int64_t alignment) { return (keys + alignment - 1) / alignment * alignment; }
+int64_t round_down(int64_t key, int64_t alignment) { return key / alignment * alignment; }
+
 }  // namespace
 
 Transformer::Transformer(ModelConfig config, TransformerWeights weights)
     : config_(std::move(config)), weights_(std::move(weights)) {
   config_.validate();
   prepare_cpu_features();
+  if (device().is_cuda()) key_alignment_ = 8;  // 16 bytes of bfloat16
   if (static_cast<int64_t>(weights_.layers.size()) != config_.num_hidden_layers) {
     throw Error("transformer has " + std::to_string(weights_.layers.size()) +
                 " layers of weights, config says " + std::to_string(config_.num_hidden_layers));
@@ -153,15 +158,26 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
   q = apply_rotary(q, of_rows(tables.cos, 0), of_rows(tables.sin, 0)).mul_(config_.attention_scale());
   k = apply_rotary(k, tables.cos, tables.sin);
 
-  if (past > 0) {
-    const auto& cached_k = options.cache->keys[static_cast<size_t>(layer)];
-    const auto& cached_v = options.cache->values[static_cast<size_t>(layer)];
-    k = torch::cat({cached_k.expand({B, KVH, past, hd}), k}, 2);  // (B, KVH, S, hd)
-    v = torch::cat({cached_v.expand({B, KVH, past, hd}), v}, 2);  // (B, KVH, S, hd)
-  }
+  // Explicit scores get rows of a multiple of key_alignment_ keys: zero keys, hidden from every
+  // query, after the S real ones (a hook reads the real S).
+  const bool fused = attends_fused(edit, options);
+  const int64_t padding =
+      fused || options.on_attention || torch::GradMode::is_enabled() ? 0 : round_up(S, key_alignment_) - S;
+  // Cached keys and values (the positions before this pass), the new ones, the zero padding.
+  auto with_cache = [&](const torch::Tensor& cached, const torch::Tensor& fresh) {
+    if (past == 0 && padding == 0) return fresh;
+    std::vector<torch::Tensor> parts;
+    if (past > 0) parts.push_back(cached.expand({B, KVH, past, hd}));
+    parts.push_back(fresh);
+    if (padding > 0) parts.push_back(torch::zeros({B, KVH, padding, hd}, fresh.options()));
+    return torch::cat(parts, 2);  // (B, KVH, S + padding, hd)
+  };
+  const torch::Tensor none;
+  k = with_cache(past > 0 ? options.cache->keys[static_cast<size_t>(layer)] : none, k);
+  v = with_cache(past > 0 ? options.cache->values[static_cast<size_t>(layer)] : none, v);
   if (options.cache != nullptr && options.append_to_cache) {
-    options.cache->keys[static_cast<size_t>(layer)] = k;
-    options.cache->values[static_cast<size_t>(layer)] = v;
+    options.cache->keys[static_cast<size_t>(layer)] = k.narrow(2, 0, S);  // (B, KVH, S, hd)
+    options.cache->values[static_cast<size_t>(layer)] = v.narrow(2, 0, S);
   }
 
   // One block of queries at a time when the scores of all of them would be large: every row's
@@ -170,9 +186,10 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
                                           : std::max<int64_t>(1, attention_block_bytes(x.device()) / (4 * B * H * S));
   if (options.on_attention) block = n;
   block = std::min(block, n);
-  const auto blocked = of_rows(tables.blocked, 0);  // (n, S)
-  torch::Tensor context;                             // (B, H, n, hd)
-  if (attends_fused(edit, options)) {
+  auto blocked = of_rows(tables.blocked, 0);  // (n, S)
+  if (padding > 0) blocked = torch::cat({blocked, torch::ones({n, padding}, blocked.options())}, 1);  // (n, S + padding)
+  torch::Tensor context;  // (B, H, n, hd)
+  if (fused) {
     context = attend_fused(layer, q, k, v, blocked, block, edit);
   } else {
     std::vector<torch::Tensor> blocks;
@@ -233,11 +250,11 @@ torch::Tensor Transformer::attend(int64_t layer, const torch::Tensor& q, const t
 
   // The scores cover every key (the edit's minimum needs them all); the softmax and the values
   // only the keys [begin, end) that some query of the block sees: the others' probability is 0.
-  // A hook reads whole rows.
+  // Both ends keep rows aligned (the keys added are masked for every query). A hook reads whole rows.
   int64_t begin = 0, end = S;
   if (!options.on_attention) {
-    end = std::min(S, span.highest + 1);
-    if (windowed) begin = std::max<int64_t>(0, span.lowest - config_.sliding_window + 1);
+    end = std::min(S, round_up(span.highest + 1, key_alignment_));
+    if (windowed) begin = round_down(std::max<int64_t>(0, span.lowest - config_.sliding_window + 1), key_alignment_);
   }
   const int64_t W = end - begin;
   // A copy of the visible columns when there are fewer (the softmax wants contiguous rows), and
@@ -258,14 +275,16 @@ torch::Tensor Transformer::attend(int64_t layer, const torch::Tensor& q, const t
 }
 
 torch::Tensor Transformer::edit_scores(torch::Tensor scores, const PassEdit& edit) const {
-  const int64_t B = scores.size(0), H = scores.size(1), T = scores.size(2);
+  const int64_t B = scores.size(0), H = scores.size(1), T = scores.size(2), S = edit.factors.size(3);
   const bool grad = torch::GradMode::is_enabled();
   const bool log_additive = edit.edit->log_additive;
+  // The edit covers the S real keys, not the alignment's zero keys after them (masked anyway).
+  auto keys = S < scores.size(3) ? scores.narrow(3, 0, S) : scores;  // (B, H, T, S), a view
   // The minimum of each row over all its S keys, before the causal mask (B, H, T, 1); a padded
   // row's over its own keys only. Autograd differentiates min() as the reference does.
   auto row_minimum = [&]() {
     auto of = [&](const torch::Tensor& s) { return grad ? std::get<0>(s.min(-1, true)) : s.amin(-1, true); };
-    if (edit.key_lengths.empty()) return of(scores);
+    if (edit.key_lengths.empty()) return of(keys);
     std::vector<torch::Tensor> rows;
     for (int64_t b = 0; b < B; ++b) rows.push_back(of(scores[b].narrow(-1, 0, edit.key_lengths[static_cast<size_t>(b)])));
     return torch::stack(rows);
@@ -282,11 +301,18 @@ torch::Tensor Transformer::edit_scores(torch::Tensor scores, const PassEdit& edi
     }
     return scores.scatter_(3, index, picked);
   }
-  if (log_additive) return grad ? scores + edit.factors : scores.add_(edit.factors);
+  // Autograd (whose scores have no zero keys) needs the unshifted scores for min(); otherwise in
+  // place: the scores are a layer's largest tensor.
+  if (log_additive) {
+    if (grad) return scores + edit.factors;
+    keys.add_(edit.factors);
+    return scores;
+  }
   // Min-shift: every score >= 0 first, so that a factor < 1 always lowers attention.
   const auto minimum = row_minimum();
-  if (grad) return (scores - minimum) * edit.factors;  // autograd needs the unshifted scores for min()
-  return scores.sub_(minimum).mul_(edit.factors);      // in place: the scores are a layer's largest tensor
+  if (grad) return (scores - minimum) * edit.factors;
+  keys.sub_(minimum).mul_(edit.factors);
+  return scores;
 }
 
 Transformer::PassEdit Transformer::prepare_edit(const AttentionEdit* edit, int64_t keys) const {
