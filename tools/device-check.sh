@@ -6,7 +6,8 @@
 #   2. configures and builds atman against that torch's libtorch (CUDA),
 #   3. runs the tests labelled `cuda` (CUDA float32 equals CPU float32 on ../shared/fixtures/models;
 #      a copy in .devshared/fixtures is used when ../shared is absent),
-#      then times tools/sdpa_shape_probe.py (what a new shape costs each attention backend),
+#      then times tools/sdpa_shape_probe.py (what a new shape costs each attention backend) and
+#      tools/attention_alignment_probe.py (explicit attention on odd and on padded key counts),
 #   4. benchmarks `init-model --preset llama3-1b` in bfloat16 at 512 and 2048 prompt tokens: at each
 #      length forward, atman and naive, then AtMan with `--attention fused` (5.); then ig and
 #      attattr at both lengths; last, where the time goes per CUDA kernel (`bench --profile`:
@@ -81,6 +82,9 @@ grep -E "tests passed|tests failed|\[cuda |\*\*\*Failed|Skipped|Failure" "$out/c
 # What a new shape costs each scaled_dot_product_attention backend (AtMan's fused batches vary it).
 say "sdpa shape probe"
 timeout 60 python3 tools/sdpa_shape_probe.py 2>&1 | grep -v Warning | tee -a "$out/summary.txt"
+# What padding score rows to a multiple of 8 keys (atman's GPU default) saves explicit attention.
+say "attention alignment probe"
+timeout 60 python3 tools/attention_alignment_probe.py 2>&1 | grep -v Warning | tee -a "$out/summary.txt"
 
 # 4. Benchmarks on a 1B model in bfloat16.
 model=/tmp/atman-llama3-1b
