@@ -117,7 +117,7 @@ class Transformer {
   // What a layer needs about positions: rotary tables and the keys each query may not see.
   struct PositionTables {
     torch::Tensor cos, sin;  // (T, rd), rd = config.rotary_dim()
-    torch::Tensor blocked;   // (T, S) bool: true where query past+i may not see key k
+    torch::Tensor blocked;   // (T, S + padding) bool: true where query past+i may not see key k
     // A sliding window may hide any key; without one, query past+i sees every key up to itself,
     // so the mask need only touch the keys after it.
     bool windowed = false;
@@ -135,8 +135,13 @@ class Transformer {
   };
   PassEdit prepare_edit(const AttentionEdit* edit, int64_t keys) const;
   // The tables of a pass over `length` positions after `past`: for full-attention layers, and
-  // for sliding ones (their window, and gemma3's local rotary base).
-  std::pair<PositionTables, PositionTables> position_tables(int64_t past, int64_t length) const;
+  // for sliding ones (their window, and gemma3's local rotary base). `key_padding` keys after the
+  // real ones are blocked for every query.
+  std::pair<PositionTables, PositionTables> position_tables(int64_t past, int64_t length, int64_t key_padding) const;
+  // How many zero keys one pass appends to its `keys` real ones, so that explicit score rows are
+  // a multiple of key_alignment_ long: none for the fused kernel, hooks (which read the real
+  // rows) and autograd.
+  int64_t key_padding(int64_t keys, const PassEdit& edit, const ForwardOptions& options) const;
 
   // The new positions a layer computes outputs for: all T, or (the last layer, whose outputs
   // only feed the logits) the logit positions alone.

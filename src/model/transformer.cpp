@@ -94,13 +94,13 @@ std::pair<torch::Tensor, torch::Tensor> rotary_tables(const torch::Tensor& inv_f
 }  // namespace
 
 std::pair<Transformer::PositionTables, Transformer::PositionTables> Transformer::position_tables(
-    int64_t past, int64_t length) const {
+    int64_t past, int64_t length, int64_t key_padding) const {
   const auto positions = torch::TensorOptions().dtype(torch::kInt64).device(device());
-  auto query = torch::arange(past, past + length, positions).unsqueeze(1);  // (T, 1)
-  auto key = torch::arange(0, past + length, positions).unsqueeze(0);       // (1, S)
+  auto query = torch::arange(past, past + length, positions).unsqueeze(1);           // (T, 1)
+  auto key = torch::arange(0, past + length + key_padding, positions).unsqueeze(0);  // (1, S + padding)
   PositionTables full;
   std::tie(full.cos, full.sin) = rotary_tables(inv_freq_, past, length, dtype());
-  full.blocked = key > query;  // (T, S): the future
+  full.blocked = key > query;  // (T, S + padding): the future, and the padding after it
   if (config_.sliding_window == 0) return {full, full};
   PositionTables sliding = full;
   sliding.windowed = true;
@@ -158,11 +158,9 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
   q = apply_rotary(q, of_rows(tables.cos, 0), of_rows(tables.sin, 0)).mul_(config_.attention_scale());
   k = apply_rotary(k, tables.cos, tables.sin);
 
-  // Explicit scores get rows of a multiple of key_alignment_ keys: zero keys, hidden from every
-  // query, after the S real ones (a hook reads the real S).
+  // The zero keys after the S real ones that the tables' mask already hides (see key_padding()).
   const bool fused = attends_fused(edit, options);
-  const int64_t padding =
-      fused || options.on_attention || torch::GradMode::is_enabled() ? 0 : round_up(S, key_alignment_) - S;
+  const int64_t padding = tables.blocked.size(1) - S;
   // Cached keys and values (the positions before this pass), the new ones, the zero padding.
   auto with_cache = [&](const torch::Tensor& cached, const torch::Tensor& fresh) {
     if (past == 0 && padding == 0) return fresh;
@@ -186,9 +184,8 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
                                           : std::max<int64_t>(1, attention_block_bytes(x.device()) / (4 * B * H * S));
   if (options.on_attention) block = n;
   block = std::min(block, n);
-  auto blocked = of_rows(tables.blocked, 0);  // (n, S)
-  if (padding > 0) blocked = torch::cat({blocked, torch::ones({n, padding}, blocked.options())}, 1);  // (n, S + padding)
-  torch::Tensor context;  // (B, H, n, hd)
+  const auto blocked = of_rows(tables.blocked, 0);  // (n, S + padding)
+  torch::Tensor context;                            // (B, H, n, hd)
   if (fused) {
     context = attend_fused(layer, q, k, v, blocked, block, edit);
   } else {
@@ -203,6 +200,11 @@ torch::Tensor Transformer::attention(int64_t layer, const torch::Tensor& x, int6
     context = blocks.size() == 1 ? blocks.front() : torch::cat(blocks, 2);
   }
   return torch::linear(context.transpose(1, 2).reshape({B, n, H * hd}), w.o_proj);  // (B, n, D)
+}
+
+int64_t Transformer::key_padding(int64_t keys, const PassEdit& edit, const ForwardOptions& options) const {
+  if (attends_fused(edit, options) || options.on_attention || torch::GradMode::is_enabled()) return 0;
+  return round_up(keys, key_alignment_) - keys;
 }
 
 bool Transformer::attends_fused(const PassEdit& edit, const ForwardOptions& options) const {
@@ -416,8 +418,8 @@ torch::Tensor Transformer::forward_embeddings(const torch::Tensor& embeddings,
   const bool trim_last_layer = last_rows.selected() && last_rows.index.numel() > 0 && !options.on_attention &&
                                config_.num_hidden_layers > 0;
 
-  const auto [full_tables, sliding_tables] = position_tables(past, T);
   const PassEdit edit = prepare_edit(options.edit, past + T);
+  const auto [full_tables, sliding_tables] = position_tables(past, T, key_padding(past + T, edit, options));
   auto x = embeddings.to(device(), dtype());  // (B, T, D)
   if (config_.scale_embeddings) x = x * embedding_scale_;
   for (int64_t l = 0; l < config_.num_hidden_layers; ++l) {
